@@ -120,6 +120,10 @@ static int make_roots(hp_heap *h)
     if (!g)
         return -1;
     h->globals = (hp_dict *)g;
+    /* CPython's __main__ dict holds modules and functions from the start:
+     * it is tracked, and older than anything the program makes. */
+    if (!(g->flags & HP_OF_TRACKED))
+        hp__track(h, g);
     hp_obj *name = hp__intern_cstr(h, "__main__");
     if (!name || hp__dict_set_cstr(h, h->globals, "__name__", name) < 0)
         return -1;
@@ -184,8 +188,7 @@ void hp_heap_free(hp_heap *h)
         free(h->frames[i].stack);
         free(h->frames[i].locals);
     }
-    for (uint32_t i = 0; i < h->nwork; i++)
-        free(h->work[i].cbs);
+    hp__free_pending(h);
     free(h->frames);
     free(h->work);
     free(h->interned);

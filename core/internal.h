@@ -281,6 +281,8 @@ void hp__dealloc(hp_heap *h, hp_obj *o);
 /* The weakref list head of a weakly referenceable object, else NULL. */
 hp_weakref **hp__weaklist(hp_obj *o);
 void hp__weakref_unlink(hp_weakref *w);
+/* Frees what paused cascades malloc'd (hp_heap_free). */
+void hp__free_pending(hp_heap *h);
 /* The __del__ function of an instance's class, or NULL. */
 hp_obj *hp__finalizer_of(const hp_obj *o);
 
@@ -387,9 +389,6 @@ typedef enum hp_work_kind { HP_WORK_CASCADE = 1, HP_WORK_GC = 2 } hp_work_kind;
 struct hp_work {
     hp_work_kind kind;
     hp_gc *top;          /* CASCADE: dying objects, linked through prev */
-    /* CASCADE: weakref callbacks of the object on top, to be called */
-    hp_obj **cbs;        /* malloc'd pairs (weakref, callback) */
-    uint32_t ncbs, cbpos;
 };
 hp_work *hp__work_push(hp_heap *h, hp_work_kind kind);
 hp_work *hp__work_top(hp_heap *h); /* of the current level, or NULL */

@@ -590,18 +590,29 @@ void hp__dealloc(hp_heap *h, hp_obj *o)
         hp__run_work(h);
 }
 
+/* The weakref callbacks a dying object still has to call, kept in its own
+ * (now empty) weakref list slot: each dying object has its own, however
+ * the cascade nests (docs/handoff.md#cascade). */
+typedef struct pending_cbs {
+    uint32_t n, pos;
+    hp_obj *pairs[]; /* weakref, callback; both counted references */
+} pending_cbs;
+
 /* Clears o's weakrefs and keeps the (weakref, callback) pairs to call, in
- * list order, as PyObject_ClearWeakRefs does. */
-static void clear_weakrefs(hp_heap *h, hp_work *w, hp_obj *o)
+ * list order, as PyObject_ClearWeakRefs does.  Returns a callback it had
+ * no memory to keep (the caller releases it), else NULL. */
+static hp_obj *clear_weakrefs(hp_obj *o)
 {
     hp_weakref **head = weaklist_of(o);
     if (!head || !*head)
-        return;
+        return NULL;
     uint32_t n = 0;
     for (hp_weakref *r = *head; r; r = r->wnext)
         n++;
-    w->cbs = malloc(2 * (size_t)n * sizeof(hp_obj *));
-    w->ncbs = w->cbpos = 0;
+    pending_cbs *p = malloc(sizeof *p + 2 * (size_t)n * sizeof(hp_obj *));
+    hp_obj *dropped = NULL;
+    if (p)
+        p->n = p->pos = 0;
     while (*head) {
         hp_weakref *r = *head;
         hp_obj *cb = r->callback;
@@ -609,14 +620,18 @@ static void clear_weakrefs(hp_heap *h, hp_work *w, hp_obj *o)
         hp__weakref_unlink(r);
         if (!cb)
             continue;
-        if (w->cbs) {
-            w->cbs[2 * w->ncbs] = hp__incref(&r->gc.ob);
-            w->cbs[2 * w->ncbs + 1] = cb;
-            w->ncbs++;
+        if (p) {
+            p->pairs[2 * p->n] = hp__incref(&r->gc.ob);
+            p->pairs[2 * p->n + 1] = cb;
+            p->n++;
+        } else if (!dropped) {
+            dropped = cb; /* no memory to remember it */
         } else {
-            hp__decref(h, cb); /* no memory to remember it: dropped */
+            r->callback = cb; /* keeps it until the weakref dies */
         }
     }
+    *head = (hp_weakref *)(void *)p;
+    return dropped;
 }
 
 bool hp__cascade_step(hp_heap *h, hp_work *w)
@@ -641,24 +656,33 @@ bool hp__cascade_step(hp_heap *h, hp_work *w)
             o->gen = PH_WEAKREFS;
         }
         /* fallthrough */
-        case PH_WEAKREFS:
-            clear_weakrefs(h, w, o);
+        case PH_WEAKREFS: {
+            hp_obj *dropped = clear_weakrefs(o);
             o->gen = PH_CALLBACKS;
-            /* fallthrough */
-        case PH_CALLBACKS:
-            if (w->cbpos < w->ncbs) {
-                hp_call c = {HP_CALL_WEAKREF, w->cbs[2 * w->cbpos + 1],
-                             w->cbs[2 * w->cbpos], NULL};
-                w->cbpos++;
+            if (dropped) {
+                hp__decref(h, dropped); /* may push: look at the top again */
+                continue;
+            }
+        }
+        /* fallthrough */
+        case PH_CALLBACKS: {
+            hp_weakref **slot = weaklist_of(o);
+            pending_cbs *p = slot ? (pending_cbs *)(void *)*slot : NULL;
+            if (p && p->pos < p->n) {
+                hp_call c = {HP_CALL_WEAKREF, p->pairs[2 * p->pos + 1],
+                             p->pairs[2 * p->pos], NULL};
+                p->pos++;
                 hp__set_due(h, &c);
                 return false;
             }
-            free(w->cbs);
-            w->cbs = NULL;
-            w->ncbs = w->cbpos = 0;
+            if (p) {
+                free(p);
+                *slot = NULL;
+            }
             o->gen = PH_CHILDREN;
             g->gc_refs = 0;
-            /* fallthrough */
+        }
+        /* fallthrough */
         case PH_CHILDREN: {
             hp_obj *c = take_child(o, &g->gc_refs);
             if (c) {
@@ -676,11 +700,19 @@ bool hp__cascade_step(hp_heap *h, hp_work *w)
     return true;
 }
 
-/* Frees every object of a heap being destroyed, without any callback. */
-void hp__free_silently(hp_heap *h, hp_obj *o)
+/* A heap destroyed while a cascade is paused: the callback lists of its
+ * dying objects are malloc'd, the rest goes with the allocator. */
+void hp__free_pending(hp_heap *h)
 {
-    if (o->flags & HP_OF_GC)
-        free_container(h, o);
-    else
-        free_block(h, o);
+    for (uint32_t i = 0; i < h->nwork; i++) {
+        if (h->work[i].kind != HP_WORK_CASCADE)
+            continue;
+        for (hp_gc *g = h->work[i].top; g; g = g->prev) {
+            hp_weakref **slot = weaklist_of(&g->ob);
+            if (g->ob.gen == PH_CALLBACKS && slot && *slot) {
+                free(*slot);
+                *slot = NULL;
+            }
+        }
+    }
 }
