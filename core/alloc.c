@@ -71,7 +71,7 @@ static inline void set_link(char *b, char *next)
 /* Arena slots live in reserved regions (see docs/allocator.md#regions). */
 #define REGION_SLOTS_SHIFT 12 /* 4096 slots: 4 GiB of address space */
 #define REGION_SLOTS_MIN   6  /* fallback when the reservation fails */
-#define MAX_SLOTS                                                          \
+#define MAX_SLOTS                                                              \
     ((uint32_t)((0x800000000000ULL - HP_VBASE_ARENAS) >> ARENA_SHIFT))
 
 /* Raw domain (see docs/allocator.md#raw). */
@@ -84,18 +84,18 @@ static inline void set_link(char *b, char *next)
 #define ALLOC_SIG 0x48504131u /* "HPA1" */
 
 #ifdef HEAPD_DEBUG
-#define CHECK_SIG(a)                                                       \
-    do {                                                                   \
-        if ((a)->sig != ALLOC_SIG)                                         \
-            alloc_panic("bad allocator signature", (a));                   \
+#define CHECK_SIG(a)                                                           \
+    do {                                                                       \
+        if ((a)->sig != ALLOC_SIG)                                             \
+            alloc_panic("bad allocator signature", (a));                       \
     } while (0)
-#define CHECK_KIND(have, want, p)                                          \
-    do {                                                                   \
-        if ((have) != (want))                                              \
-            alloc_panic("object/data free mismatch", (p));                 \
+#define CHECK_KIND(have, want, p)                                              \
+    do {                                                                       \
+        if ((have) != (want))                                                  \
+            alloc_panic("object/data free mismatch", (p));                     \
     } while (0)
 #else
-#define CHECK_SIG(a)               ((void)0)
+#define CHECK_SIG(a)              ((void)0)
 #define CHECK_KIND(have, want, p) ((void)(have), (void)(want), (void)(p))
 #endif
 
@@ -119,11 +119,11 @@ typedef struct hp_arena {
 /* At the start of every pool, so pool_of(p) is a mask
  * (see docs/allocator.md#pools). */
 struct hp_pool {
-    char *freeblock; /* first free block; NULL iff the pool is full */
+    char *freeblock;      /* first free block; NULL iff the pool is full */
     hp_pool *next, *prev; /* usedpools list, or the arena's freepools */
-    uint64_t *bits;  /* this pool's 16 words of hp_arena.bits */
+    uint64_t *bits;       /* this pool's 16 words of hp_arena.bits */
     hp_arena *arena;
-    uint16_t count;  /* allocated blocks */
+    uint16_t count;      /* allocated blocks */
     uint16_t nextoffset; /* first never-carved block */
     uint16_t maxnextoffset;
     uint8_t szidx;
@@ -261,7 +261,8 @@ static char *region_reserve(size_t bytes)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    uintptr_t base = ((uintptr_t)m + HP_ARENA_SIZE - 1) & ~(uintptr_t)ARENA_MASK;
+    uintptr_t base =
+        ((uintptr_t)m + HP_ARENA_SIZE - 1) & ~(uintptr_t)ARENA_MASK;
     size_t head = base - (uintptr_t)m;
     if (head != 0)
         munmap(m, head);
@@ -362,8 +363,7 @@ static void arena_release(hp_alloc *a, hp_arena *ao)
 
 /* Set up a pool for one kind and class and return its first block,
  * allocated; the second is carved as the free list. */
-static char *pool_init(hp_alloc *a, hp_pool *pool, unsigned kind,
-                       unsigned cls)
+static char *pool_init(hp_alloc *a, hp_pool *pool, unsigned kind, unsigned cls)
 {
     uint32_t size = class_size(cls);
     char *bp = (char *)pool + POOL_OVERHEAD;
@@ -1000,8 +1000,7 @@ void hp__alloc_stats(const hp_alloc *a, hp_malloc_stats *out)
 
 /* ---- create / destroy --------------------------------------------------- */
 
-static bool region0_reserve(hp_alloc *a, uint32_t shift_max,
-                            uint32_t shift_min)
+static bool region0_reserve(hp_alloc *a, uint32_t shift_max, uint32_t shift_min)
 {
     for (uint32_t shift = shift_max;; shift--) {
         uintptr_t bytes = (uintptr_t)HP_ARENA_SIZE << shift;
@@ -1089,13 +1088,13 @@ int hp__alloc_set_region_slots(hp_alloc *a, unsigned shift)
     return 0;
 }
 
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "heapd: allocator check failed: %s (line %d)\n", \
-                    #cond, __LINE__);                                      \
-            return -__LINE__;                                              \
-        }                                                                  \
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "heapd: allocator check failed: %s (line %d)\n",   \
+                    #cond, __LINE__);                                          \
+            return -__LINE__;                                                  \
+        }                                                                      \
     } while (0)
 
 /* Read a free block's link; under ASan the block is poisoned. */

@@ -65,6 +65,11 @@ void *hp__alloc_find(const hp_alloc *a, uint64_t v);
 size_t hp__alloc_block_size(const hp_alloc *a, const void *p);
 
 void hp__alloc_stats(const hp_alloc *a, hp_malloc_stats *out);
+/* Every invariant of the allocator's structures: 0 if they hold. */
+int hp__alloc_check(const hp_alloc *a);
+/* Test hook: the size of each reserved region as a number of arena slots
+ * (1 << shift), to exercise the multi-region code with small regions. */
+int hp__alloc_set_region_slots(hp_alloc *a, unsigned shift);
 uint64_t hp__alloc_bytes_in_use(const hp_alloc *a);
 
 #endif

@@ -11,8 +11,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "alloc.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 /* In alloc.c but not (yet) declared in alloc.h. */
 int hp__alloc_check(const hp_alloc *a);
@@ -170,8 +183,7 @@ static size_t pick_size(uint64_t r)
 
 /* A mixed workload; writes the vaddr of every block it gets to out[] and
  * returns how many.  Everything is freed at the end. */
-static size_t workload(hp_alloc *a, uint64_t seed, size_t nops,
-                       uint64_t *out)
+static size_t workload(hp_alloc *a, uint64_t seed, size_t nops, uint64_t *out)
 {
     void **live = calloc(WL_LIVE, sizeof *live);
     char *isobj = calloc(WL_LIVE, 1);
@@ -304,7 +316,8 @@ START_TEST(test_isolation)
 }
 END_TEST
 
-/* ---- hp__alloc_find -------------------------------------------------------- */
+/* ---- hp__alloc_find --------------------------------------------------------
+ */
 
 START_TEST(test_find_live_and_rejects)
 {
@@ -320,8 +333,8 @@ START_TEST(test_find_live_and_rejects)
         ck_assert_ptr_null(hp__alloc_find(a, v + d));
     for (uint64_t o = 0; o < POOL_OVERHEAD; o += 16) /* pool header */
         ck_assert_ptr_null(hp__alloc_find(a, pool + o));
-    ck_assert_ptr_null(hp__alloc_find(a, v + 16)); /* inside the block */
-    ck_assert_ptr_null(hp__alloc_find(a, v + 64)); /* carved, free */
+    ck_assert_ptr_null(hp__alloc_find(a, v + 16));  /* inside the block */
+    ck_assert_ptr_null(hp__alloc_find(a, v + 64));  /* carved, free */
     ck_assert_ptr_null(hp__alloc_find(a, v + 128)); /* never carved */
     ck_assert_ptr_null(hp__alloc_find(a, pool + HP_POOL_SIZE - 16));
     ck_assert_ptr_null(hp__alloc_find(a, pool + 5 * HP_POOL_SIZE + 48));
@@ -412,6 +425,61 @@ START_TEST(test_find_free_pool_and_free_arena)
 }
 END_TEST
 
+static bool resident(const void *addr)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char vec = 0;
+    void *start = (void *)((uintptr_t)addr & ~(uintptr_t)(page - 1));
+    ck_assert_int_eq(mincore(start, (size_t)page, &vec), 0);
+    return vec & 1;
+}
+
+START_TEST(test_find_touches_no_memory)
+{
+    /* Probing forged ids must not fault in pages of never-used pools:
+     * a client could otherwise grow the heap's memory by guessing. */
+    hp_alloc *a = new_alloc();
+    char *p = hp__alloc_obj(a, 64);
+    char *arena = p - POOL_OVERHEAD; /* first pool of the first arena */
+    uint64_t v = hp__alloc_vaddr(a, p) - POOL_OVERHEAD;
+    ck_assert(resident(arena));
+    for (unsigned pool = 1; pool < 64; pool++) {
+        for (uint64_t o = 0; o < HP_POOL_SIZE; o += 4096 + 16)
+            ck_assert_ptr_null(hp__alloc_find(a, v + pool * HP_POOL_SIZE + o));
+        ck_assert(!resident(arena + pool * HP_POOL_SIZE));
+    }
+    hp__alloc_free_all(a);
+}
+END_TEST
+
+START_TEST(test_asan_poisoning)
+{
+#ifdef TEST_ASAN
+    /* Under ASan free blocks, never-allocated blocks and the slack after
+     * a request are poisoned, so other modules' bugs are reported. */
+    hp_alloc *a = new_alloc();
+    char *p = hp__alloc_obj(a, 40), *q = hp__alloc_obj(a, 40);
+    ck_assert(!__asan_address_is_poisoned(p + 39));
+    ck_assert(__asan_address_is_poisoned(p + 40));     /* slack */
+    ck_assert(__asan_address_is_poisoned(q + 48 + 8)); /* not allocated */
+    hp__free_obj(a, p);
+    ck_assert(__asan_address_is_poisoned(p));
+    ck_assert(__asan_address_is_poisoned(p + 20));
+    char *d = hp__alloc_data(a, 20);
+    ck_assert(__asan_address_is_poisoned(d + 20));
+    d = hp__realloc_data(a, d, 30); /* same block, more of it usable */
+    ck_assert(!__asan_address_is_poisoned(d + 29));
+    ck_assert(__asan_address_is_poisoned(d + 30));
+    char *r = hp__alloc_data(a, 1000);
+    ck_assert(__asan_address_is_poisoned(r + 1000));
+    hp__free_obj(a, q);
+    hp__free_data(a, d);
+    hp__free_data(a, r);
+    hp__alloc_free_all(a);
+#endif
+}
+END_TEST
+
 static int cmp_u64(const void *x, const void *y)
 {
     uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -464,7 +532,7 @@ START_TEST(test_find_random)
     uint64_t arena_span = (st.arenas_highwater + 2) * MiB;
     for (size_t i = 0; i < 100000; i++) {
         uint64_t r = rng(&seed);
-        assert_find_exact(a, r, live, nlive);              /* anything */
+        assert_find_exact(a, r, live, nlive);                 /* anything */
         assert_find_exact(a, r & ~(uint64_t)15, live, nlive); /* aligned */
         uint64_t va = HP_VBASE_ARENAS + (r % arena_span);
         assert_find_exact(a, va, live, nlive);
@@ -490,7 +558,8 @@ START_TEST(test_find_random)
 }
 END_TEST
 
-/* ---- arenas and statistics ------------------------------------------------ */
+/* ---- arenas and statistics ------------------------------------------------
+ */
 
 START_TEST(test_arenas_released)
 {
@@ -512,8 +581,11 @@ START_TEST(test_arenas_released)
             o[i] = o[j];
             o[j] = t;
         }
-        for (size_t i = 0; i < N; i++)
+        for (size_t i = 0; i < N; i++) {
             hp__free_obj(a, o[i]);
+            if (i % 10000 == 0) /* usable_arenas stays sorted */
+                assert_consistent(a);
+        }
         st = stats_of(a);
         ck_assert_uint_eq(st.arenas_current, 1);
         ck_assert_uint_eq(st.arenas_reclaimed, st.arenas_allocated_total - 1);
@@ -522,6 +594,84 @@ START_TEST(test_arenas_released)
         ck_assert_uint_eq(st.bytes_in_use, 0);
         assert_consistent(a);
     }
+    free(o);
+    hp__alloc_free_all(a);
+}
+END_TEST
+
+#define PER_POOL_48  340 /* (16384 - 48) / 48 */
+#define PER_ARENA_48 (64 * PER_POOL_48)
+
+static uint64_t slot_of(uint64_t v)
+{
+    return (v - HP_VBASE_ARENAS) / MiB;
+}
+
+/* Free every 48-byte object in pools [from, to) of the blocks o[]. */
+static void free_pools(hp_alloc *a, void **o, size_t from, size_t to)
+{
+    for (size_t i = from * PER_POOL_48; i < to * PER_POOL_48; i++) {
+        hp__free_obj(a, o[i]);
+        o[i] = NULL;
+    }
+}
+
+START_TEST(test_lowest_slot_reused)
+{
+    hp_alloc *a = new_alloc();
+    size_t n = 4 * PER_ARENA_48;
+    void **o = malloc(n * sizeof *o);
+    ck_assert_ptr_nonnull(o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = hp__alloc_obj(a, 48);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, o[n - 1])), 3);
+    free_pools(a, o, 3 * 64, 4 * 64); /* slot 3 wholly free: kept */
+    free_pools(a, o, 1 * 64, 2 * 64); /* slot 1 wholly free: released */
+    hp_malloc_stats st = stats_of(a);
+    ck_assert_uint_eq(st.arenas_current, 3);
+    ck_assert_uint_eq(st.arenas_reclaimed, 1);
+    ck_assert_ptr_null(hp__alloc_find(a, HP_VBASE_ARENAS + MiB + 48));
+    /* the kept arena is used first; the next new arena takes slot 1,
+     * the lowest free one, not slot 4 */
+    void **extra = malloc((PER_ARENA_48 + 1) * sizeof *extra);
+    ck_assert_ptr_nonnull(extra);
+    for (size_t i = 0; i <= PER_ARENA_48; i++)
+        extra[i] = hp__alloc_obj(a, 48);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, extra[0])), 3);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, extra[PER_ARENA_48])), 1);
+    st = stats_of(a);
+    ck_assert_uint_eq(st.arenas_current, 4);
+    ck_assert_uint_eq(st.arenas_allocated_total, 5);
+    assert_consistent(a);
+    free(extra);
+    free(o);
+    hp__alloc_free_all(a);
+}
+END_TEST
+
+START_TEST(test_prefers_most_used_arena)
+{
+    hp_alloc *a = new_alloc();
+    size_t n = 3 * PER_ARENA_48;
+    void **o = malloc(n * sizeof *o);
+    ck_assert_ptr_nonnull(o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = hp__alloc_obj(a, 48);
+    free_pools(a, o, 0, 10);       /* slot 0: 10 free pools */
+    free_pools(a, o, 64, 64 + 20); /* slot 1: 20 free pools */
+    assert_consistent(a);
+    /* a new pool comes from the arena with the fewest free pools */
+    void *p = hp__alloc_obj(a, 512);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, p)), 0);
+    /* slot 0 now has more free pools than slot 1: the order flips */
+    free_pools(a, o, 10, 25); /* slot 0: 9 + 15 = 24 */
+    assert_consistent(a);
+    void *q = hp__alloc_data(a, 512);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, q)), 1);
+    free_pools(a, o, 64 + 20, 64 + 30); /* slot 1: 19 + 10 = 29 */
+    assert_consistent(a);
+    void *r = hp__alloc_data(a, 256);
+    ck_assert_uint_eq(slot_of(hp__alloc_vaddr(a, r)), 0);
     free(o);
     hp__alloc_free_all(a);
 }
@@ -577,8 +727,8 @@ START_TEST(test_stats)
         const hp_malloc_class_stats *cs = &st.classes[plan[i].size / 16 - 1];
         size_t cap = (HP_POOL_SIZE - POOL_OVERHEAD) / plan[i].size;
         /* object and data blocks are kept in separate pools */
-        size_t pools = (plan[i].nobj + cap - 1) / cap +
-                       (plan[i].ndata + cap - 1) / cap;
+        size_t pools =
+            (plan[i].nobj + cap - 1) / cap + (plan[i].ndata + cap - 1) / cap;
         ck_assert_uint_eq(cs->size, plan[i].size);
         ck_assert_uint_eq(cs->pools, pools);
         ck_assert_uint_eq(cs->blocks_in_use, plan[i].nobj + plan[i].ndata);
@@ -626,8 +776,8 @@ START_TEST(test_budget)
                           hp__alloc_vaddr(ref, hp__alloc_obj(ref, 48)));
     }
     hp_malloc_stats before = stats_of(a), after;
-    ck_assert_ptr_null(hp__alloc_obj(a, 48));  /* 1008 > 1000 */
-    ck_assert_ptr_null(hp__alloc_obj(a, 33));  /* rounds to 48 */
+    ck_assert_ptr_null(hp__alloc_obj(a, 48)); /* 1008 > 1000 */
+    ck_assert_ptr_null(hp__alloc_obj(a, 33)); /* rounds to 48 */
     ck_assert_ptr_null(hp__alloc_data(a, 41));
     ck_assert_ptr_null(hp__alloc_obj(a, 600)); /* raw too */
     ck_assert_ptr_null(hp__realloc_data(a, NULL, 48));
@@ -723,8 +873,8 @@ END_TEST
 /* A small "program": builds objects and a growing data array, stopping
  * at the first failed allocation like a MemoryError would.  Returns the
  * number of allocation calls made, counting the failed one. */
-static unsigned scenario(hp_alloc *a, void **objs, unsigned *nobj,
-                         void **arr, bool *failed)
+static unsigned scenario(hp_alloc *a, void **objs, unsigned *nobj, void **arr,
+                         bool *failed)
 {
     unsigned calls = 0;
     *failed = false;
@@ -817,8 +967,8 @@ START_TEST(test_realloc)
     fill(d, 0, 10);
     ck_assert_ptr_eq(hp__realloc_data(a, d, 16), d); /* same class */
     ck_assert_ptr_eq(hp__realloc_data(a, d, 1), d);
-    static const size_t steps[] = {100,  500,  600,   5000, 100000, 100004,
-                                   3000, 2990, 200,   16,   513,    512};
+    static const size_t steps[] = {100,  500,  600, 5000, 100000, 100004,
+                                   3000, 2990, 200, 16,   513,    512};
     size_t have = 10;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         size_t n = steps[i];
@@ -847,7 +997,8 @@ START_TEST(test_realloc)
 }
 END_TEST
 
-/* ---- scale ---------------------------------------------------------------- */
+/* ---- scale ----------------------------------------------------------------
+ */
 
 START_TEST(test_million)
 {
@@ -898,7 +1049,7 @@ START_TEST(test_regions)
     }
     ck_assert_uint_eq(stats_of(a).arenas_current, 8);
     ck_assert_int_eq(hp__alloc_set_region_slots(a, 3), -1); /* too late */
-    unsigned char *g = hp__realloc_data(a, o[n - 1], 100); /* region 3 */
+    unsigned char *g = hp__realloc_data(a, o[n - 1], 100);  /* region 3 */
     ck_assert_ptr_nonnull(g);
     o[n - 1] = g;
     assert_consistent(a);
@@ -992,8 +1143,12 @@ static Suite *alloc_suite(void)
     tcase_add_test(tc, test_find_live_and_rejects);
     tcase_add_test(tc, test_find_free_pool_and_free_arena);
     tcase_add_test(tc, test_find_random);
+    tcase_add_test(tc, test_find_touches_no_memory);
+    tcase_add_test(tc, test_asan_poisoning);
     tcase_add_test(tc, test_arenas_released);
     tcase_add_test(tc, test_keep_one_arena);
+    tcase_add_test(tc, test_lowest_slot_reused);
+    tcase_add_test(tc, test_prefers_most_used_arena);
     tcase_add_test(tc, test_stats);
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_budget_exact);
