@@ -190,6 +190,8 @@ static void root_ref(hp_obj *o, void *arg)
 
 int hp_check(hp_heap *h)
 {
+    if (hp__alloc_check(h->alloc) != 0)
+        return hp__error(h, -1, "allocator structures are inconsistent");
     HP_TRY(check_lists(h));
     /* The exact census needs a quiet heap: no collection, call or
      * cascade holds references of its own. */

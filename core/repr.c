@@ -76,11 +76,11 @@ static void buf_putc(hp_buf *b, char c)
 
 /* ---- floats ----------------------------------------------------------------
  * CPython's repr is the shortest decimal string that reads back as the
- * same double (David Gay's dtoa, mode 0).  For each precision p = 1..17 we
- * take the correctly rounded p-digit decimal (glibc's %.*e is exact); it
- * is the nearest p-digit candidate, so if any p-digit decimal round-trips
- * either it does or, next to a power of two where the interval of values
- * that read back as v is lopsided, its neighbour on v's far side does. */
+ * same double (David Gay's dtoa, mode 0).  For a precision p we take the
+ * correctly rounded p-digit decimal (glibc's %.*e is exact); it is the
+ * nearest p-digit candidate, so if any p-digit decimal round-trips either
+ * it does or, next to a power of two where the interval of values that
+ * read back as v is lopsided, its neighbour on v's far side does. */
 
 /* Digit string of the p-digit decimal nearest to x > 0, and its exponent. */
 static void float_digits(double x, int p, char *d, int *exp10)
@@ -816,57 +816,75 @@ static hp_obj *next_item(repr_frame *f, hp_buf *b)
     return item;
 }
 
-static bool on_stack(const repr_frame *st, uint32_t depth, const hp_obj *o)
+/* The containers being printed, innermost last.  Shallow reprs use the
+ * frames inside the struct; a deeper one moves to a malloc'd array of
+ * REPR_MAX_DEPTH frames. */
+typedef struct repr_stack {
+    repr_frame *v;
+    uint32_t n, cap;
+    repr_frame local[32];
+} repr_stack;
+
+static bool on_stack(const repr_stack *st, const hp_obj *o)
 {
-    for (uint32_t i = 0; i < depth; i++)
-        if (st[i].o == o)
+    for (uint32_t i = 0; i < st->n; i++)
+        if (st->v[i].o == o)
             return true;
     return false;
 }
 
-/* Prints o, or opens it on the stack when it is a non-empty container. */
-static void repr_enter(const hp_heap *h, const hp_obj *o, repr_frame *st,
-                       uint32_t *depth, hp_buf *b)
+static bool stack_push(repr_stack *st, const hp_obj *o)
 {
-    if (!is_container(o)) {
-        repr_atom(h, o, b);
-    } else if (container_len(o) == 0) {
-        buf_cstr(b, empty_repr(o));
-    } else if (on_stack(st, *depth, o)) {
-        buf_cstr(b, recursive_repr(o));
-    } else if (*depth == REPR_MAX_DEPTH) {
-        buf_cstr(b, "...");
-    } else {
-        st[*depth] = (repr_frame){.o = o};
-        (*depth)++;
-        buf_cstr(b, opener(o));
+    if (st->n == st->cap) {
+        if (st->cap == REPR_MAX_DEPTH || st->v != st->local)
+            return false;
+        repr_frame *v = malloc(REPR_MAX_DEPTH * sizeof *v);
+        if (!v)
+            return false;
+        memcpy(v, st->local, st->n * sizeof *v);
+        st->v = v;
+        st->cap = REPR_MAX_DEPTH;
     }
+    st->v[st->n++] = (repr_frame){.o = o};
+    return true;
+}
+
+/* Prints o, or opens it on the stack when it is a non-empty container;
+ * one nested deeper than the stack allows prints as "...". */
+static void repr_enter(const hp_heap *h, const hp_obj *o, repr_stack *st,
+                       hp_buf *b)
+{
+    if (!is_container(o))
+        repr_atom(h, o, b);
+    else if (container_len(o) == 0)
+        buf_cstr(b, empty_repr(o));
+    else if (on_stack(st, o))
+        buf_cstr(b, recursive_repr(o));
+    else if (!stack_push(st, o))
+        buf_cstr(b, "...");
+    else
+        buf_cstr(b, opener(o));
 }
 
 void hp__repr(const hp_heap *h, const hp_obj *o, hp_buf *b)
 {
-    repr_frame *st = NULL;
-    uint32_t depth = 0;
-    if (is_container(o) && container_len(o) > 0) {
-        st = malloc(REPR_MAX_DEPTH * sizeof *st);
-        if (!st) { /* no room to print the items: show what it is */
-            hp__buf_printf(b, "<%s object at 0x%" PRIx64 ">", type_name(o),
-                           hp_id(h, o));
-            return;
-        }
-    }
-    repr_enter(h, o, st, &depth, b);
-    while (depth > 0) {
-        repr_frame *f = &st[depth - 1];
+    repr_stack st;
+    st.v = st.local;
+    st.n = 0;
+    st.cap = sizeof st.local / sizeof st.local[0];
+    repr_enter(h, o, &st, b);
+    while (st.n > 0) {
+        repr_frame *f = &st.v[st.n - 1];
         hp_obj *item = next_item(f, b);
         if (item) {
-            repr_enter(h, item, st, &depth, b);
+            repr_enter(h, item, &st, b);
         } else {
             buf_cstr(b, closer(f->o));
-            depth--;
+            st.n--;
         }
     }
-    free(st);
+    if (st.v != st.local)
+        free(st.v);
 }
 
 size_t hp_repr(const hp_heap *h, const hp_obj *o, char *buf, size_t cap)

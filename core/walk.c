@@ -387,8 +387,12 @@ static const char *edge_label(walker *w, const wedge *e)
     case L_KEY: {
         hp_buf b = {.p = w->label, .len = 0, .cap = sizeof w->label};
         hp__repr(w->h, e->lab, &b);
-        if (b.len >= b.cap) /* mark a cut repr */
-            memcpy(w->label + b.cap - 4, "...", 4);
+        if (b.len >= b.cap) { /* mark a cut repr, on a UTF-8 boundary */
+            size_t cut = b.cap - 4;
+            while (cut > 0 && ((unsigned char)w->label[cut] & 0xc0) == 0x80)
+                cut--;
+            memcpy(w->label + cut, "...", 4);
+        }
         return w->label;
     }
     default:

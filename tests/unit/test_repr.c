@@ -407,6 +407,23 @@ START_TEST(test_repr_shared_not_recursive)
 }
 END_TEST
 
+/* 40 levels: deeper than the frames kept on the C stack, well within
+ * the bound.  repr of [[[...[]...]]] nested 40 deep. */
+START_TEST(test_repr_nesting_40)
+{
+    hp_heap *h = new_heap(NULL);
+    ck_assert_int_eq(hp_build_list(h, 0), 0);
+    for (int i = 1; i < 40; i++)
+        ck_assert_int_eq(hp_build_list(h, 1), 0);
+    ck_assert_uint_eq(hp_repr(h, top(h), out, sizeof out), 80);
+    for (int i = 0; i < 40; i++) {
+        ck_assert_int_eq(out[i], '[');
+        ck_assert_int_eq(out[40 + i], ']');
+    }
+    hp_heap_free(h);
+}
+END_TEST
+
 START_TEST(test_repr_deep_nesting)
 {
     hp_heap *h = new_heap(NULL);
@@ -512,6 +529,7 @@ static Suite *repr_suite(void)
     tcase_add_test(tc, test_repr_dict_and_sets);
     tcase_add_test(tc, test_repr_recursive);
     tcase_add_test(tc, test_repr_shared_not_recursive);
+    tcase_add_test(tc, test_repr_nesting_40);
     tcase_add_test(tc, test_repr_deep_nesting);
     tcase_add_test(tc, test_repr_user_objects);
     suite_add_tcase(s, tc);
