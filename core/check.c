@@ -153,12 +153,18 @@ static void add_ref(hp_obj *o, void *arg)
 }
 
 /* Objects reached without a counted reference (a list is a root, the
- * collector's lists hold no reference). */
-static void add_seen(census *c, hp_obj *o)
+ * collector's lists hold no reference), plus a base count held by the heap
+ * itself for shared objects of mortal profiles. */
+static void add_seen_base(census *c, hp_obj *o, uint64_t base)
 {
     add_ref(o, c);
     if (!c->oom)
-        find_slot(c, o)->in--;
+        find_slot(c, o)->in += base - 1;
+}
+
+static void add_seen(census *c, hp_obj *o)
+{
+    add_seen_base(c, o, 0);
 }
 
 static int check_lists(hp_heap *h)
@@ -210,12 +216,14 @@ int hp_check(hp_heap *h)
     hp_obj *shared[] = {h->none, h->true_, h->false_, &h->empty_tuple->gc.ob,
                         &h->empty_str->ob, &h->empty_bytes->ob};
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
-        add_seen(&c, shared[i]);
+        add_seen_base(&c, shared[i], hp__base_refcnt(h, shared[i]));
     for (int i = 0; i < 262; i++)
-        add_seen(&c, &h->small_ints[i]->ob);
-    for (int i = 0; i < 256; i++)
+        add_seen_base(&c, &h->small_ints[i]->ob,
+                      hp__base_refcnt(h, &h->small_ints[i]->ob));
+    for (int i = 0; i < 256; i++) /* the cache's reference, and the base */
         if (h->latin1[i])
-            add_ref(&h->latin1[i]->ob, &c); /* the cache's reference */
+            add_seen_base(&c, &h->latin1[i]->ob,
+                          1 + hp__base_refcnt(h, &h->latin1[i]->ob));
     /* Immortal interned strings live forever, referenced or not (3.12). */
     for (uint32_t i = 0; h->interned && i <= h->internmask; i++) {
         hp_str *s = h->interned[i];
@@ -234,8 +242,6 @@ int hp_check(hp_heap *h)
         if (!s->o || (s->o->flags & HP_OF_IMMORTAL))
             continue;
         uint64_t expect = s->in;
-        if (s->o->refcnt >= 1000000000u)
-            continue; /* a mortal singleton's base count (3.11) */
         if (s->o->refcnt != expect)
             rc = hp__error(h, -1, "%s at %#llx: refcount %u, %llu references",
                            hp_type_name(s->o),

@@ -10,11 +10,6 @@
 #include "dictset.h"
 #include "internal.h"
 
-/* In profiles without immortal objects (3.11) the shared singletons start
- * with a large count, as CPython 3.11's statically allocated objects do
- * (getrefcount(0) prints about 10**9 there): they can never reach zero. */
-#define MORTAL_SINGLETON_BASE 1000000000u
-
 #define WORK_CAP (2 * HP_MAX_LEVELS + 8)
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -64,6 +59,23 @@ const char *hp_err_pytype(int err)
 
 /* ---- creation and destruction ----------------------------------------------- */
 
+/* In profiles without immortal objects (3.11) shared objects start with
+ * the count CPython 3.11 shows for them (about 10**9 for its statically
+ * allocated objects, a few thousand for None, True, False): the heap holds
+ * that base, so they never reach zero. */
+uint64_t hp__base_refcnt(const hp_heap *h, const hp_obj *o)
+{
+    if (h->prof->immortal)
+        return 0;
+    if (o == h->none)
+        return h->prof->singleton_base_refcnt[0];
+    if (o == h->true_)
+        return h->prof->singleton_base_refcnt[1];
+    if (o == h->false_)
+        return h->prof->singleton_base_refcnt[2];
+    return h->prof->static_base_refcnt;
+}
+
 static hp_obj *make_singleton(hp_heap *h, hp_type t, int64_t v)
 {
     hp_obj *o = hp__new_obj(h, t, t == HP_T_NONE ? sizeof(hp_obj) : sizeof(hp_int));
@@ -73,8 +85,6 @@ static hp_obj *make_singleton(hp_heap *h, hp_type t, int64_t v)
         ((hp_int *)o)->v = v;
     if (h->prof->immortal)
         o->flags |= HP_OF_IMMORTAL;
-    else
-        o->refcnt = MORTAL_SINGLETON_BASE;
     return o;
 }
 
@@ -84,10 +94,14 @@ static int make_shared(hp_heap *h)
         !(h->true_ = make_singleton(h, HP_T_BOOL, 1)) ||
         !(h->false_ = make_singleton(h, HP_T_BOOL, 0)))
         return -1;
+    h->none->refcnt += (uint32_t)hp__base_refcnt(h, h->none);
+    h->true_->refcnt += (uint32_t)hp__base_refcnt(h, h->true_);
+    h->false_->refcnt += (uint32_t)hp__base_refcnt(h, h->false_);
     for (int i = 0; i < 262; i++) {
         hp_obj *o = make_singleton(h, HP_T_INT, i - 5);
         if (!o)
             return -1;
+        o->refcnt += (uint32_t)hp__base_refcnt(h, o);
         h->small_ints[i] = (hp_int *)o;
     }
     hp_obj *t = hp__new_tuple(h, 0);
@@ -109,7 +123,7 @@ static int make_shared(hp_heap *h)
         if (h->prof->immortal)
             shared[i]->flags |= HP_OF_IMMORTAL;
         else
-            shared[i]->refcnt = MORTAL_SINGLETON_BASE;
+            shared[i]->refcnt += (uint32_t)hp__base_refcnt(h, shared[i]);
     }
     return 0;
 }

@@ -337,9 +337,20 @@ void hp_type_stats_get(const hp_heap *h, hp_type_stats *out);
 void hp_malloc_stats_get(const hp_heap *h, hp_malloc_stats *out);
 
 /* Graph walk from a set of objects, breadth first, along referents
- * (HP_WALK_REFS) or referrers (HP_WALK_BACKREFS), to max_depth, following
- * at most fanout edges from one node.  The callbacks are called once per
- * node and once per edge; a nonzero return stops the walk. */
+ * (HP_WALK_REFS) or referrers (HP_WALK_BACKREFS).  Each node is reported
+ * once, when it is taken off the queue and before its edges; nodes at
+ * max_depth are reported but not expanded; at most fanout edges are
+ * followed from one node (0: no cap), the rest counted in truncated.
+ * Edges are what gc.get_referents reports (so a str-keyed dict's keys are
+ * not edges), plus a weakref's referent (weak = 1) and a code object's
+ * constants ("co_consts[i]").  Labels: "[i]" with index i for list and
+ * tuple slots, the key's repr for dict values, the attribute name for
+ * instance attributes and "__class__", "__dict__" for a class's dict,
+ * "__code__", "__globals__", "__defaults__", "__name__" on functions,
+ * "__callback__" on weakrefs.  Backward walks see referrers among tracked
+ * objects, roots and what they reach (frames are not objects, so locals and
+ * stack slots are not referrers).  The callbacks must not change the heap;
+ * a nonzero return stops the walk. */
 typedef struct hp_walk_node {
     const hp_obj *obj;
     uint64_t id;

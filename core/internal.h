@@ -189,6 +189,8 @@ typedef struct hp_profile {
 } hp_profile;
 
 const hp_profile *hp__profile_find(const char *name);
+/* The count a shared object starts with beyond real references (3.11). */
+uint64_t hp__base_refcnt(const hp_heap *h, const hp_obj *o);
 /* sys.getsizeof of o under h's profile. */
 uint64_t hp__sizeof(const hp_heap *h, const hp_obj *o);
 

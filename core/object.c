@@ -201,6 +201,7 @@ hp_obj *hp__new_str(hp_heap *h, const char *utf8, size_t n)
             c->ob.aux = kind_of(maxcp);
             if (h->prof->immortal)
                 c->ob.flags |= HP_OF_IMMORTAL;
+            c->ob.refcnt += (uint32_t)hp__base_refcnt(h, &c->ob);
             h->latin1[maxcp] = c; /* the cache holds the first reference */
         }
         return hp__incref(&c->ob);

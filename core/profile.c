@@ -12,15 +12,15 @@
 
 /* sys.getsizeof constants that are the same in 3.11, 3.12 and 3.13.  A GC
  * object's size includes the 16-byte GC pre-header (getsizeof adds it). */
-#define SIZE_NONE        16u /* object.__basicsize__ */
-#define SIZE_FLOAT       24u
-#define SIZE_INT_BASE    24u /* offsetof(PyLongObject, ob_digit) */
-#define SIZE_INT_DIGIT   4u  /* one 30-bit digit; at least one is counted */
-#define SIZE_BYTES_BASE  33u /* PyBytesObject with its trailing NUL */
-#define SIZE_TUPLE_BASE  40u /* 16 + 24 */
-#define SIZE_LIST_BASE   56u /* 16 + 40; + 8 per allocated slot */
-#define SIZE_WEAKREF     80u /* 16 + 64, with or without a callback */
-#define SIZE_PTR         8u
+#define SIZE_NONE       16u /* object.__basicsize__ */
+#define SIZE_FLOAT      24u
+#define SIZE_INT_BASE   24u /* offsetof(PyLongObject, ob_digit) */
+#define SIZE_INT_DIGIT  4u  /* one 30-bit digit; at least one is counted */
+#define SIZE_BYTES_BASE 33u /* PyBytesObject with its trailing NUL */
+#define SIZE_TUPLE_BASE 40u /* 16 + 24 */
+#define SIZE_LIST_BASE  56u /* 16 + 40; + 8 per allocated slot */
+#define SIZE_WEAKREF    80u /* 16 + 64, with or without a callback */
+#define SIZE_PTR        8u
 
 static const hp_profile profiles[] = {
     {
@@ -152,7 +152,8 @@ uint64_t hp__sizeof(const hp_heap *h, const hp_obj *o)
     case HP_T_TUPLE:
         return SIZE_TUPLE_BASE + SIZE_PTR * (uint64_t)((const hp_gc *)o)->n;
     case HP_T_LIST:
-        return SIZE_LIST_BASE + SIZE_PTR * (uint64_t)((const hp_list *)o)->alloc;
+        return SIZE_LIST_BASE +
+               SIZE_PTR * (uint64_t)((const hp_list *)o)->alloc;
     case HP_T_DICT:
         return hp__dict_sizeof(h, (const hp_dict *)o);
     case HP_T_SET:

@@ -19,7 +19,7 @@
 
 #define REPR_MAX_DEPTH 1000
 
-/* ---- the output buffer ---------------------------------------------------- */
+/* ---- the output buffer --------------------------------------------------- */
 
 /* b->p always holds a NUL-terminated prefix of the output; b->len counts
  * the whole output, so the caller can learn the size it needs. */
@@ -120,7 +120,7 @@ static void digits_step(char *d, int *exp10, int dir)
     } else {
         while (i >= 0 && d[i] == '0')
             d[i--] = '9';
-        d[i]--; /* d[0] is never 0, so i >= 0 */
+        d[i]--;            /* d[0] is never 0, so i >= 0 */
         if (d[0] == '0') { /* 100..0 - 1 = 099..9 */
             memmove(d, d + 1, (size_t)n);
             d[n - 1] = '9';
@@ -215,6 +215,7 @@ static void repr_float(hp_buf *b, double v)
  * with each interpreter:
  *   [c for c in range(0x80, 0x110000) if not chr(c).isprintable()]
  * folded into ranges and diffed against the next version. */
+/* clang-format off */
 static const uint32_t nonprint_313[][2] = {
     {0x80, 0xa0}, {0xad, 0xad}, {0x378, 0x379}, {0x380, 0x383}, {0x38b, 0x38b},
     {0x38d, 0x38d}, {0x3a2, 0x3a2}, {0x530, 0x530}, {0x557, 0x558},
@@ -442,6 +443,7 @@ static const uint32_t nonprint_311_extra[][2] = {
     {0x1fae8, 0x1fae8}, {0x1faf7, 0x1faf8}, {0x2b739, 0x2b739},
     {0x31350, 0x323af},
 };
+/* clang-format on */
 
 static bool in_ranges(const uint32_t (*r)[2], size_t n, uint32_t c)
 {
@@ -578,7 +580,7 @@ static void repr_bytes(const hp_str *s, hp_buf *b)
     buf_putc(b, quote);
 }
 
-/* ---- objects that do not contain others --------------------------------------- */
+/* ---- objects that do not contain others ---------------------------------- */
 
 static const char *name_str(const hp_str *s)
 {
@@ -589,14 +591,21 @@ static const char *name_str(const hp_str *s)
 static const char *type_name(const hp_obj *o)
 {
     static const char *const names[HP_T__COUNT] = {
-        [HP_T_NONE] = "NoneType", [HP_T_BOOL] = "bool",
-        [HP_T_INT] = "int",       [HP_T_FLOAT] = "float",
-        [HP_T_STR] = "str",       [HP_T_BYTES] = "bytes",
-        [HP_T_TUPLE] = "tuple",   [HP_T_LIST] = "list",
-        [HP_T_DICT] = "dict",     [HP_T_SET] = "set",
+        [HP_T_NONE] = "NoneType",
+        [HP_T_BOOL] = "bool",
+        [HP_T_INT] = "int",
+        [HP_T_FLOAT] = "float",
+        [HP_T_STR] = "str",
+        [HP_T_BYTES] = "bytes",
+        [HP_T_TUPLE] = "tuple",
+        [HP_T_LIST] = "list",
+        [HP_T_DICT] = "dict",
+        [HP_T_SET] = "set",
         [HP_T_FROZENSET] = "frozenset",
-        [HP_T_CLASS] = "type",    [HP_T_FUNCTION] = "function",
-        [HP_T_WEAKREF] = "weakref", [HP_T_CODE] = "code",
+        [HP_T_CLASS] = "type",
+        [HP_T_FUNCTION] = "function",
+        [HP_T_WEAKREF] = "weakref",
+        [HP_T_CODE] = "code",
     };
     if (o->type == HP_T_INSTANCE)
         return name_str(((const hp_inst *)o)->cls->name);
@@ -639,8 +648,8 @@ static void repr_weakref(const hp_heap *h, const hp_weakref *w, hp_buf *b)
         hp__buf_printf(b, "<weakref at 0x%" PRIx64 "; dead>", id);
         return;
     }
-    hp__buf_printf(b, "<weakref at 0x%" PRIx64 "; to '%s' at 0x%" PRIx64,
-                   id, type_name(r), hp_id(h, r));
+    hp__buf_printf(b, "<weakref at 0x%" PRIx64 "; to '%s' at 0x%" PRIx64, id,
+                   type_name(r), hp_id(h, r));
     const hp_str *name = dunder_name(r);
     if (name)
         hp__buf_printf(b, " (%s)", name->data);
@@ -673,8 +682,8 @@ static void repr_atom(const hp_heap *h, const hp_obj *o, hp_buf *b)
                        name_str(((const hp_class *)o)->name));
         break;
     case HP_T_INSTANCE:
-        hp__buf_printf(b, "<__main__.%s object at 0x%" PRIx64 ">",
-                       type_name(o), hp_id(h, o));
+        hp__buf_printf(b, "<__main__.%s object at 0x%" PRIx64 ">", type_name(o),
+                       hp_id(h, o));
         break;
     case HP_T_FUNCTION:
         hp__buf_printf(b, "<function %s at 0x%" PRIx64 ">",
@@ -684,10 +693,9 @@ static void repr_atom(const hp_heap *h, const hp_obj *o, hp_buf *b)
         repr_weakref(h, (const hp_weakref *)o, b);
         break;
     case HP_T_CODE:
-        hp__buf_printf(b,
-                       "<code object %s at 0x%" PRIx64
-                       ", file \"<heap>\", line 1>",
-                       name_str(((const hp_code *)o)->name), hp_id(h, o));
+        hp__buf_printf(
+            b, "<code object %s at 0x%" PRIx64 ", file \"<heap>\", line 1>",
+            name_str(((const hp_code *)o)->name), hp_id(h, o));
         break;
     default:
         hp__buf_printf(b, "<object at 0x%" PRIx64 ">", hp_id(h, o));
@@ -695,7 +703,7 @@ static void repr_atom(const hp_heap *h, const hp_obj *o, hp_buf *b)
     }
 }
 
-/* ---- containers ------------------------------------------------------------- */
+/* ---- containers ---------------------------------------------------------- */
 
 static bool is_container(const hp_obj *o)
 {
@@ -779,9 +787,9 @@ static const char *recursive_repr(const hp_obj *o)
 
 typedef struct repr_frame {
     const hp_obj *o;
-    uint64_t pos;    /* next item (sequence index or iteration cursor) */
-    uint64_t count;  /* items printed */
-    hp_obj *value;   /* dict: the value due after the key just printed */
+    uint64_t pos;   /* next item (sequence index or iteration cursor) */
+    uint64_t count; /* items printed */
+    hp_obj *value;  /* dict: the value due after the key just printed */
 } repr_frame;
 
 /* The next object to print inside f, after writing the separator before

@@ -23,7 +23,7 @@
 
 #include "internal.h"
 
-/* ---- statistics --------------------------------------------------------------- */
+/* ---- statistics ---------------------------------------------------------- */
 
 static uint64_t gc_list_length(const hp_gc *head)
 {
@@ -48,7 +48,7 @@ void hp_malloc_stats_get(const hp_heap *h, hp_malloc_stats *out)
     hp__alloc_stats(h->alloc, out);
 }
 
-/* ---- a map from objects to 32-bit values (open addressing) -------------------- */
+/* ---- a map from objects to 32-bit values (open addressing) --------------- */
 
 typedef struct ptrmap {
     const hp_obj **keys;
@@ -127,10 +127,11 @@ static int ptrmap_put(ptrmap *m, const hp_obj *k, uint32_t v)
     return 0;
 }
 
-/* Empties the map, keeping room for want keys. */
+/* Empties the map, keeping room for want keys (and not much more: the
+ * memset must stay proportional to want). */
 static int ptrmap_reset(ptrmap *m, size_t want)
 {
-    if (m->cap && m->cap >= want * 2) {
+    if (m->cap && m->cap >= want * 2 && m->cap <= 16 * (want + 16)) {
         memset(m->keys, 0, m->cap * sizeof *m->keys);
         m->n = 0;
         return 0;
@@ -139,7 +140,7 @@ static int ptrmap_reset(ptrmap *m, size_t want)
     return ptrmap_grow(m, want);
 }
 
-/* ---- growable arrays ------------------------------------------------------------ */
+/* ---- growable arrays ----------------------------------------------------- */
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -156,7 +157,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* ---- the edges of one object ------------------------------------------------------
+/* ---- the edges of one object ------------------------------------------------
  * An edge as found in the layout; its label is made only when reported. */
 enum label_kind {
     L_NONE,
@@ -180,8 +181,8 @@ typedef struct edgevec {
     size_t n, cap;
 } edgevec;
 
-static int edge_add(edgevec *e, const hp_obj *to, uint8_t kind,
-                    const void *lab, uint32_t idx)
+static int edge_add(edgevec *e, const hp_obj *to, uint8_t kind, const void *lab,
+                    uint32_t idx)
 {
     if (!to)
         return 0;
@@ -197,8 +198,8 @@ static int layout_edges(const hp_obj *o, edgevec *e)
     switch (o->type) {
     case HP_T_TUPLE:
         for (uint32_t i = 0; i < g->n; i++)
-            HP_TRY(edge_add(e, ((const hp_tuple *)o)->items[i], L_INDEX, NULL,
-                            i));
+            HP_TRY(
+                edge_add(e, ((const hp_tuple *)o)->items[i], L_INDEX, NULL, i));
         return 0;
     case HP_T_LIST: {
         hp_obj **it = hp__list_items((hp_list *)o);
@@ -226,11 +227,10 @@ static int layout_edges(const hp_obj *o, edgevec *e)
     case HP_T_INSTANCE: {
         const hp_inst *in = (const hp_inst *)o;
         for (uint32_t i = 0; i < g->n; i++) {
-            const char *name =
-                i < in->cls->nkeys && in->cls->keys[i] ? in->cls->keys[i]->data
-                                                       : NULL;
-            HP_TRY(edge_add(e, in->values[i], name ? L_TEXT : L_NONE, name,
-                            0));
+            const char *name = i < in->cls->nkeys && in->cls->keys[i]
+                                   ? in->cls->keys[i]->data
+                                   : NULL;
+            HP_TRY(edge_add(e, in->values[i], name ? L_TEXT : L_NONE, name, 0));
         }
         return edge_add(e, &in->cls->gc.ob, L_TEXT, "__class__", 0);
     }
@@ -270,7 +270,7 @@ static int layout_edges(const hp_obj *o, edgevec *e)
     }
 }
 
-/* ---- walk state ---------------------------------------------------------------------- */
+/* ---- walk state ---------------------------------------------------------- */
 
 typedef struct rev_entry {
     wedge e;       /* e.other is the referrer */
@@ -290,7 +290,7 @@ typedef struct walker {
     struct {
         hp_obj **v;
         size_t n, cap;
-    } kids; /* scratch: hp__traverse's referents of one object */
+    } kids;        /* scratch: hp__traverse's referents of one object */
     ptrmap counts; /* scratch: referent -> times not yet matched */
     /* reverse index (backward walks) */
     ptrmap revmap; /* target -> index in heads */
@@ -303,7 +303,7 @@ typedef struct walker {
     struct {
         const hp_obj *o;
         uint32_t depth;
-    } *queue;
+    } * queue;
     size_t qhead, qn, qcap;
     char label[160];
 } walker;
@@ -331,6 +331,64 @@ static int collect_kid(hp_obj *child, void *arg)
     return 0;
 }
 
+/* Matching a layout edge against hp__traverse's referents: up to
+ * SMALL_KIDS referents are matched by a linear scan, more through a map of
+ * counts (most objects are small; a map per object would cost more than
+ * the scan). */
+#define SMALL_KIDS 16
+
+typedef struct matcher {
+    walker *w;
+    bool small;
+    uint32_t used; /* small: referents already matched */
+} matcher;
+
+static int matcher_init(matcher *m, walker *w)
+{
+    m->w = w;
+    m->used = 0;
+    m->small = w->kids.n <= SMALL_KIDS;
+    if (m->small)
+        return 0;
+    HP_TRY(ptrmap_reset(&w->counts, w->kids.n));
+    for (size_t i = 0; i < w->kids.n; i++) {
+        uint32_t *c = ptrmap_get(&w->counts, w->kids.v[i]);
+        if (c)
+            (*c)++;
+        else
+            HP_TRY(ptrmap_put(&w->counts, w->kids.v[i], 1));
+    }
+    return 0;
+}
+
+/* Consumes one unmatched occurrence of o among the referents. */
+static bool matcher_take(matcher *m, const hp_obj *o)
+{
+    walker *w = m->w;
+    if (m->small) {
+        for (uint32_t k = 0; k < w->kids.n; k++) {
+            if (!(m->used >> k & 1) && w->kids.v[k] == o) {
+                m->used |= 1u << k;
+                return true;
+            }
+        }
+        return false;
+    }
+    uint32_t *c = ptrmap_get(&w->counts, o);
+    if (!c || !*c)
+        return false;
+    (*c)--;
+    return true;
+}
+
+/* Whether the k-th referent is left over after matching (consumes it). */
+static bool matcher_left(matcher *m, size_t k)
+{
+    if (m->small)
+        return !(m->used >> k & 1);
+    return matcher_take(m, m->w->kids.v[k]);
+}
+
 /* The edges of o into w->edges: the layout's edges that hp__traverse
  * also reports (as many times as it does), then any referent the layout
  * did not explain (unlabelled), and the weak / code edges. */
@@ -343,33 +401,19 @@ static int object_edges(walker *w, const hp_obj *o)
         return rc;
     if (!w->layout.n && !w->kids.n)
         return 0;
-    HP_TRY(ptrmap_reset(&w->counts, w->kids.n + 1));
-    for (size_t i = 0; i < w->kids.n; i++) {
-        uint32_t *c = ptrmap_get(&w->counts, w->kids.v[i]);
-        if (c)
-            (*c)++;
-        else
-            HP_TRY(ptrmap_put(&w->counts, w->kids.v[i], 1));
-    }
-    HP_TRY(grow((void **)&w->edges.v, &w->edges.cap,
-                w->layout.n + w->kids.n, sizeof *w->edges.v));
+    matcher m;
+    HP_TRY(matcher_init(&m, w));
+    HP_TRY(grow((void **)&w->edges.v, &w->edges.cap, w->layout.n + w->kids.n,
+                sizeof *w->edges.v));
     for (size_t i = 0; i < w->layout.n; i++) {
-        wedge *e = &w->layout.v[i];
-        uint32_t *c = e->extra ? NULL : ptrmap_get(&w->counts, e->other);
-        if (e->extra || (c && *c)) {
-            if (c)
-                (*c)--;
+        const wedge *e = &w->layout.v[i];
+        if (e->extra || matcher_take(&m, e->other))
             w->edges.v[w->edges.n++] = *e;
-        }
     }
-    for (size_t i = 0; i < w->kids.n; i++) {
-        uint32_t *c = ptrmap_get(&w->counts, w->kids.v[i]);
-        if (c && *c) {
-            (*c)--;
+    for (size_t k = 0; k < w->kids.n; k++)
+        if (matcher_left(&m, k))
             w->edges.v[w->edges.n++] =
-                (wedge){.other = w->kids.v[i], .kind = L_NONE};
-        }
-    }
+                (wedge){.other = w->kids.v[k], .kind = L_NONE};
     return 0;
 }
 
@@ -400,7 +444,7 @@ static const char *edge_label(walker *w, const wedge *e)
     }
 }
 
-/* ---- the reverse index ------------------------------------------------------------------ */
+/* ---- the reverse index --------------------------------------------------- */
 
 static int rev_add(walker *w, const hp_obj *target, const hp_obj *referrer,
                    const wedge *e)
@@ -486,7 +530,7 @@ static int build_reverse_index(walker *w)
     return ptrmap_reset(&w->seen, 16);
 }
 
-/* ---- the walk ------------------------------------------------------------------------------ */
+/* ---- the walk ------------------------------------------------------------ */
 
 static int report_node(walker *w, const hp_walk_ops *ops, const hp_obj *o,
                        uint32_t depth, uint32_t truncated)
@@ -500,10 +544,9 @@ static int report_node(walker *w, const hp_walk_ops *ops, const hp_obj *o,
         .refcount = hp_refcount(w->h, o),
         .generation = hp_gc_generation(o),
         .size = hp__sizeof(w->h, o),
-        .has_finalizer =
-            o->type == HP_T_INSTANCE &&
-            (((const hp_inst *)o)->cls->flags &
-             (HP_CLS_HAS_DEL | HP_CLS_LEGACY_DEL)) != 0,
+        .has_finalizer = o->type == HP_T_INSTANCE &&
+                         (((const hp_inst *)o)->cls->flags &
+                          (HP_CLS_HAS_DEL | HP_CLS_LEGACY_DEL)) != 0,
         .depth = depth,
         .truncated = truncated,
     };
@@ -561,8 +604,8 @@ static int expand(walker *w, const hp_walk_ops *ops, const hp_obj *o,
     if (w->fanout && follow > w->fanout)
         follow = w->fanout;
     uint64_t cut = total - follow;
-    if (report_node(w, ops, o, depth, cut > UINT32_MAX ? UINT32_MAX
-                                                       : (uint32_t)cut))
+    if (report_node(w, ops, o, depth,
+                    cut > UINT32_MAX ? UINT32_MAX : (uint32_t)cut))
         return 1;
     for (uint64_t i = 0; i < follow; i++) {
         const wedge *e = &w->edges.v[i];
@@ -576,6 +619,11 @@ static int expand(walker *w, const hp_walk_ops *ops, const hp_obj *o,
     return 0;
 }
 
+/* Nodes are reported when taken off the queue, before their edges; a node
+ * at max_depth is reported but not expanded (objgraph's max_depth), so
+ * max_depth 0 reports the roots alone.  fanout 0 means no cap.  The
+ * callbacks must not change the heap.  A callback's nonzero return ends
+ * the walk, which then returns 0. */
 int hp_walk(hp_heap *h, hp_obj *const *roots, uint32_t nroots, int direction,
             uint32_t max_depth, uint32_t fanout, const hp_walk_ops *ops)
 {

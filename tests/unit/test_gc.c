@@ -637,6 +637,27 @@ START_TEST(refcounts_as_cpython)
 }
 END_TEST
 
+START_TEST(profile_311_mortal_singletons)
+{
+    hp_heap *h = t_heap("3.11");
+    T_OK(h, hp_push_none(h));
+    uint64_t none1 = hp_refcount(h, hp_peek(h, 0));
+    T_OK(h, hp_push_none(h));
+    /* Mortal: one more reference is one more count (3.11 has no
+     * immortal objects). */
+    ck_assert_uint_eq(hp_refcount(h, hp_peek(h, 0)), none1 + 1);
+    ck_assert_uint_lt(none1, 4294967295u);
+    T_OK(h, hp_pop(h));
+    T_OK(h, hp_pop(h));
+    t_list(h, "a");
+    t_append(h, "a", "a");
+    T_OK(h, hp_delete_global(h, "a"));
+    ck_assert_int_eq(t_collect(h, 2, NULL), 1);
+    ck_assert_msg(hp_check(h) == 0, "%s", hp_errmsg(h));
+    hp_heap_free(h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("gc");
@@ -662,6 +683,7 @@ static Suite *suite(void)
     tcase_add_test(tc, threshold_profiles);
     tcase_add_test(tc, tuples_untracked_by_collection);
     tcase_add_test(tc, refcounts_as_cpython);
+    tcase_add_test(tc, profile_311_mortal_singletons);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -20,8 +20,7 @@ static hp_heap *new_heap(const char *profile)
     hp_config cfg = {.profile = profile};
     const char *err = NULL;
     hp_heap *h = hp_heap_new(&cfg, &err);
-    ck_assert_msg(h != NULL, "hp_heap_new(%s): %s", profile,
-                  err ? err : "?");
+    ck_assert_msg(h != NULL, "hp_heap_new(%s): %s", profile, err ? err : "?");
     return h;
 }
 
@@ -67,8 +66,8 @@ START_TEST(test_thresholds)
 {
     /* gc.get_threshold(): (700, 10, 10) in 3.11 and 3.12, (2000, 10, 10)
      * in 3.13.0 */
-    static const int64_t want[3][3] = {{700, 10, 10}, {700, 10, 10},
-                                       {2000, 10, 10}};
+    static const int64_t want[3][3] = {
+        {700, 10, 10}, {700, 10, 10}, {2000, 10, 10}};
     for (int i = 0; i < 3; i++) {
         const hp_profile *p = hp__profile_find(versions[i]);
         for (int g = 0; g < 3; g++)
@@ -129,7 +128,7 @@ START_TEST(test_immortal_refcount)
 }
 END_TEST
 
-/* ---- sys.getsizeof ----------------------------------------------------------- */
+/* ---- sys.getsizeof ------------------------------------------------------- */
 
 START_TEST(test_size_scalars)
 {
@@ -165,8 +164,7 @@ START_TEST(test_size_scalars)
             ck_assert_int_eq(hp_push_int(h, ints[k].v), 0);
             ck_assert_msg(size_top(h) == ints[k].size,
                           "getsizeof(%lld) = %llu, want %llu",
-                          (long long)ints[k].v,
-                          (unsigned long long)size_top(h),
+                          (long long)ints[k].v, (unsigned long long)size_top(h),
                           (unsigned long long)ints[k].size);
         }
         ck_assert_int_eq(hp_push_bytes(h, "", 0), 0);
@@ -188,21 +186,21 @@ START_TEST(test_size_str)
         {"a", {50, 42, 42}},
         {"abc", {52, 44, 44}},
         {"hello world", {60, 52, 52}},
-        {"\xc3\xa9", {74, 61, 61}},             /* 'é': cached UTF-8 */
-        {"a\xc3\xa9", {75, 59, 59}},            /* 'aé' */
-        {"\xc3\xa9\xc3\xa9", {75, 59, 59}},     /* chr(0xe9)*2 */
-        {"ab\xe2\x82\xac", {80, 64, 64}},       /* 'ab€' */
-        {"a\xe2\x82\xac", {78, 62, 62}},        /* 'a'+chr(0x20ac) */
-        {"a\xf0\x9f\x98\x80", {84, 68, 68}},    /* 'a😀' */
-        {"\xf0\x9f\x98\x80", {80, 64, 64}},     /* '😀' */
+        {"\xc3\xa9", {74, 61, 61}},          /* 'é': cached UTF-8 */
+        {"a\xc3\xa9", {75, 59, 59}},         /* 'aé' */
+        {"\xc3\xa9\xc3\xa9", {75, 59, 59}},  /* chr(0xe9)*2 */
+        {"ab\xe2\x82\xac", {80, 64, 64}},    /* 'ab€' */
+        {"a\xe2\x82\xac", {78, 62, 62}},     /* 'a'+chr(0x20ac) */
+        {"a\xf0\x9f\x98\x80", {84, 68, 68}}, /* 'a😀' */
+        {"\xf0\x9f\x98\x80", {80, 64, 64}},  /* '😀' */
     };
     for (int i = 0; i < 3; i++) {
         hp_heap *h = new_heap(versions[i]);
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
             push_cstr(h, strs[k].s);
             ck_assert_msg(size_top(h) == strs[k].size[i],
-                          "%s: getsizeof(#%zu) = %llu, want %llu",
-                          versions[i], k, (unsigned long long)size_top(h),
+                          "%s: getsizeof(#%zu) = %llu, want %llu", versions[i],
+                          k, (unsigned long long)size_top(h),
                           (unsigned long long)strs[k].size[i]);
         }
         /* 'x' * 100: 149 in 3.11, 141 after */

@@ -48,7 +48,7 @@ static void push_cstr(hp_heap *h, const char *s)
 
 #define ASSERT_REPR(h, want) ck_assert_str_eq(repr_top(h), want)
 
-/* ---- the buffer ----------------------------------------------------------- */
+/* ---- the buffer ---------------------------------------------------------- */
 
 START_TEST(test_buf_truncates_and_counts)
 {
@@ -99,7 +99,7 @@ START_TEST(test_repr_truncated)
 }
 END_TEST
 
-/* ---- scalars ---------------------------------------------------------------- */
+/* ---- scalars ------------------------------------------------------------- */
 
 START_TEST(test_repr_constants_and_ints)
 {
@@ -284,7 +284,7 @@ START_TEST(test_tostr)
 }
 END_TEST
 
-/* ---- containers ---------------------------------------------------------------- */
+/* ---- containers ---------------------------------------------------------- */
 
 START_TEST(test_repr_tuples_lists)
 {
@@ -442,7 +442,7 @@ START_TEST(test_repr_deep_nesting)
 }
 END_TEST
 
-/* ---- user objects ------------------------------------------------------------------ */
+/* ---- user objects -------------------------------------------------------- */
 
 static char expect[256];
 
@@ -458,8 +458,7 @@ START_TEST(test_repr_user_objects)
     hp_obj *inst = top(h);
     uint64_t id = hp_id(h, inst);
     /* <__main__.C object at 0x7f3a...>: %p style, lowercase hex */
-    snprintf(expect, sizeof expect, "<__main__.C object at 0x%" PRIx64 ">",
-             id);
+    snprintf(expect, sizeof expect, "<__main__.C object at 0x%" PRIx64 ">", id);
     ASSERT_REPR(h, expect);
     ck_assert_ptr_null(strpbrk(out + 22, "ABCDEF"));
     /* weakref to the instance: <weakref at 0x..; to 'C' at 0x..> */
@@ -504,8 +503,7 @@ START_TEST(test_repr_user_objects)
     ck_assert_int_eq(hp_push_none(h), 0);
     ck_assert_int_eq(hp_new_weakref(h), 0);
     snprintf(expect, sizeof expect,
-             "<weakref at 0x%" PRIx64 "; to 'function' at 0x%" PRIx64
-             " (f)>",
+             "<weakref at 0x%" PRIx64 "; to 'function' at 0x%" PRIx64 " (f)>",
              hp_id(h, top(h)), hp_id(h, fn));
     ASSERT_REPR(h, expect);
     hp_heap_free(h);
