@@ -76,6 +76,13 @@ uint64_t hp__base_refcnt(const hp_heap *h, const hp_obj *o)
     return h->prof->static_base_refcnt;
 }
 
+/* The heap's own reference to a shared object becomes the base count. */
+static void hold_base(hp_heap *h, hp_obj *o)
+{
+    if (!h->prof->immortal)
+        o->refcnt = (uint32_t)hp__base_refcnt(h, o);
+}
+
 static hp_obj *make_singleton(hp_heap *h, hp_type t, int64_t v)
 {
     hp_obj *o = hp__new_obj(h, t, t == HP_T_NONE ? sizeof(hp_obj) : sizeof(hp_int));
@@ -94,14 +101,14 @@ static int make_shared(hp_heap *h)
         !(h->true_ = make_singleton(h, HP_T_BOOL, 1)) ||
         !(h->false_ = make_singleton(h, HP_T_BOOL, 0)))
         return -1;
-    h->none->refcnt += (uint32_t)hp__base_refcnt(h, h->none);
-    h->true_->refcnt += (uint32_t)hp__base_refcnt(h, h->true_);
-    h->false_->refcnt += (uint32_t)hp__base_refcnt(h, h->false_);
+    hold_base(h, h->none);
+    hold_base(h, h->true_);
+    hold_base(h, h->false_);
     for (int i = 0; i < 262; i++) {
         hp_obj *o = make_singleton(h, HP_T_INT, i - 5);
         if (!o)
             return -1;
-        o->refcnt += (uint32_t)hp__base_refcnt(h, o);
+        hold_base(h, o);
         h->small_ints[i] = (hp_int *)o;
     }
     hp_obj *t = hp__new_tuple(h, 0);
@@ -123,7 +130,7 @@ static int make_shared(hp_heap *h)
         if (h->prof->immortal)
             shared[i]->flags |= HP_OF_IMMORTAL;
         else
-            shared[i]->refcnt += (uint32_t)hp__base_refcnt(h, shared[i]);
+            hold_base(h, shared[i]);
     }
     return 0;
 }
