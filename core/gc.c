@@ -117,7 +117,10 @@ int hp_gc_generation(const hp_obj *o)
 
 /* ---- traversal: the references CPython's tp_traverse reports ----------------- */
 
-static inline int traverse(hp_obj *o, hp_visit visit, void *arg)
+/* Always inlined: each pass then calls its visitor directly, not through a
+ * pointer per reference (the collector's hot loop). */
+static inline __attribute__((always_inline)) int traverse(hp_obj *o, hp_visit visit,
+                                                        void *arg)
 {
     hp_gc *g = (hp_gc *)o;
     int rc;
@@ -236,6 +239,8 @@ struct hp_gcrun {
     uint32_t cbpos;
     hp_obj *phase_str, *info;
     release rel;
+    bool special;  /* something unreachable may need finalizing */
+    bool ran_code; /* a weakref callback or finalizer ran */
 };
 
 void hp__gc_init(hp_heap *h)
@@ -292,9 +297,65 @@ static int visit_reachable(hp_obj *o, void *arg)
     return 0;
 }
 
+/* What move_unreachable learns on its way, so that later passes over the
+ * whole list are skipped (docs/gc.md#passes). */
+typedef struct scan {
+    bool untrack;         /* untrack tuples as they are scanned */
+    uint64_t survivors;   /* objects left in young, still tracked */
+    bool special;         /* something unreachable may have a finalizer,
+                             a legacy finalizer or weakrefs */
+    hp_gc **dicts;        /* surviving dicts (full collections) */
+    uint64_t ndicts, capdicts;
+    bool dicts_lost;      /* no memory to remember them: do a pass */
+} scan;
+
+static bool may_need_finalizing(const hp_obj *o)
+{
+    switch (o->type) {
+    case HP_T_INSTANCE:
+    case HP_T_WEAKREF:
+    case HP_T_SET:
+    case HP_T_FROZENSET:
+    case HP_T_CLASS:
+    case HP_T_FUNCTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool tuple_untrackable(const hp_gc *g)
+{
+    const hp_tuple *t = (const hp_tuple *)g;
+    for (uint32_t i = 0; i < g->n; i++)
+        if (!t->items[i] || hp__may_be_tracked(t->items[i]))
+            return false;
+    return true;
+}
+
+static void remember_dict(scan *sc, hp_gc *g)
+{
+    if (sc->dicts_lost)
+        return;
+    if (sc->ndicts == sc->capdicts) {
+        uint64_t cap = sc->capdicts ? 2 * sc->capdicts : 64;
+        hp_gc **d = realloc(sc->dicts, cap * sizeof *d);
+        if (!d) {
+            sc->dicts_lost = true;
+            return;
+        }
+        sc->dicts = d;
+        sc->capdicts = cap;
+    }
+    sc->dicts[sc->ndicts++] = g;
+}
+
 /* Survivors leave the collected set as they are scanned and take the
- * generation they are promoted to. */
-static void move_unreachable(hp_gc *young, hp_gc *unreachable, uint8_t newgen)
+ * generation they are promoted to.  The scan order is the final order of
+ * young, so untracking tuples here sees exactly what CPython 3.12's
+ * separate untrack_tuples pass over young sees. */
+static void move_unreachable(hp_heap *h, hp_gc *young, hp_gc *unreachable,
+                             uint8_t newgen, scan *sc)
 {
     hp_gc *g = young->next;
     while (g != young) {
@@ -304,38 +365,29 @@ static void move_unreachable(hp_gc *young, hp_gc *unreachable, uint8_t newgen)
             g->ob.flags &= (uint8_t)~HP_OF_COLLECT;
             g->ob.gen = newgen;
             next = g->next;
+            if (sc->untrack && g->ob.type == HP_T_TUPLE && tuple_untrackable(g)) {
+                hp__untrack(h, &g->ob);
+            } else {
+                sc->survivors++;
+                if (sc->untrack && g->ob.type == HP_T_DICT)
+                    remember_dict(sc, g);
+            }
         } else {
             next = g->next;
             list_move(g, unreachable);
             g->ob.flags |= HP_OF_UNREACH;
+            sc->special |= may_need_finalizing(&g->ob);
         }
         g = next;
     }
 }
 
-static void deduce_unreachable(hp_gc *young, hp_gc *unreachable, uint8_t newgen)
+static void deduce_unreachable(hp_heap *h, hp_gc *young, hp_gc *unreachable,
+                               uint8_t newgen, scan *sc)
 {
     update_refs(young);
     subtract_refs(young);
-    move_unreachable(young, unreachable, newgen);
-}
-
-static void untrack_tuples(hp_heap *h, hp_gc *young)
-{
-    hp_gc *g = young->next;
-    while (g != young) {
-        hp_gc *next = g->next;
-        if (g->ob.type == HP_T_TUPLE) {
-            hp_tuple *t = (hp_tuple *)g;
-            uint32_t i;
-            for (i = 0; i < g->n; i++)
-                if (!t->items[i] || hp__may_be_tracked(t->items[i]))
-                    break;
-            if (i == g->n)
-                hp__untrack(h, &g->ob);
-        }
-        g = next;
-    }
+    move_unreachable(h, young, unreachable, newgen, sc);
 }
 
 static void untrack_dicts(hp_heap *h, hp_gc *young)
@@ -588,20 +640,35 @@ static void collect_core(hp_heap *h, struct hp_gcrun *r)
     hp_gc *old = gen < 2 ? &h->gens[gen + 1] : young;
     r->young = young;
     r->old = old;
-    deduce_unreachable(young, &r->unreachable, (uint8_t)(gen < 2 ? gen + 1 : 2));
-    untrack_tuples(h, young);
+    scan sc = {.untrack = true};
+    deduce_unreachable(h, young, &r->unreachable,
+                       (uint8_t)(gen < 2 ? gen + 1 : 2), &sc);
+    r->special = sc.special;
     if (young != old) {
         if (gen == 1)
-            h->long_lived_pending += list_size(young);
+            h->long_lived_pending += sc.survivors;
         list_merge(young, old);
     } else {
-        if (h->prof->lazy_dict_tracking)
+        /* untrack_dicts: a dict's answer depends only on its values and
+         * the tuples' final tracking, so the survivors noted will do. */
+        if (h->prof->lazy_dict_tracking && sc.dicts_lost) {
             untrack_dicts(h, young);
+            sc.survivors = list_size(young);
+        } else if (h->prof->lazy_dict_tracking) {
+            for (uint64_t i = 0; i < sc.ndicts; i++) {
+                hp__dict_maybe_untrack(h, (hp_dict *)sc.dicts[i]);
+                if (!(sc.dicts[i]->ob.flags & HP_OF_TRACKED))
+                    sc.survivors--;
+            }
+        }
         h->long_lived_pending = 0;
-        h->long_lived_total = list_size(young);
+        h->long_lived_total = sc.survivors;
     }
-    move_legacy_finalizers(&r->unreachable, &r->finalizers);
-    clear_weakrefs(h, r);
+    free(sc.dicts);
+    if (r->special) {
+        move_legacy_finalizers(&r->unreachable, &r->finalizers);
+        clear_weakrefs(h, r);
+    }
 }
 
 /* An object leaving the collection alive goes to the old generation. */
@@ -624,13 +691,18 @@ static void survive_all(struct hp_gcrun *r, hp_gc *l)
 static void resurrect_check(hp_heap *h, struct hp_gcrun *r)
 {
     /* handle_resurrected_objects: deduce again on what was unreachable;
-     * whatever is now referenced from outside is resurrected. */
+     * whatever is now referenced from outside is resurrected.  When no
+     * caller code ran in this collection nothing can have changed. */
+    if (!r->ran_code) {
+        list_merge(&r->unreachable, &r->final);
+        return;
+    }
     for (hp_gc *g = r->unreachable.next; g != &r->unreachable; g = g->next)
         g->ob.flags &= (uint8_t)~(HP_OF_COLLECT | HP_OF_UNREACH);
-    deduce_unreachable(&r->unreachable, &r->final,
-                       (uint8_t)(r->gen < 2 ? r->gen + 1 : 2));
+    scan sc = {0};
+    deduce_unreachable(h, &r->unreachable, &r->final,
+                       (uint8_t)(r->gen < 2 ? r->gen + 1 : 2), &sc);
     survive_all(r, &r->unreachable);
-    (void)h;
 }
 
 static int list_append_obj(hp_heap *h, hp_list *l, hp_obj *o);
@@ -650,6 +722,8 @@ bool hp__gc_step(hp_heap *h, hp_work *w)
             r->phase = P_COLLECT;
             break;
         case P_COLLECT:
+            if (hp__wants(h, HP_EV_COLLECT_START))
+                hp__emit(h, HP_EV_COLLECT_START, NULL, r->gen, 0, 0);
             collect_core(h, r);
             r->phase = P_WRCB;
             break;
@@ -662,6 +736,7 @@ bool hp__gc_step(hp_heap *h, hp_work *w)
                 hp_weakref *wr = (hp_weakref *)r->wrcb.next;
                 r->cur = &wr->gc;
                 r->phase = P_WRCB_AFTER;
+                r->ran_code = true;
                 /* The call holds the reference taken in clear_weakrefs. */
                 hp_call c = {HP_CALL_WEAKREF, hp__incref(wr->callback),
                              &wr->gc.ob, NULL};
@@ -676,7 +751,7 @@ bool hp__gc_step(hp_heap *h, hp_work *w)
             r->phase = P_WRCB;
             break;
         case P_FINALIZE:
-            if (list_empty(&r->unreachable)) {
+            if (!r->special || list_empty(&r->unreachable)) {
                 list_merge(&r->seen, &r->unreachable);
                 r->phase = P_RESURRECT;
                 break;
@@ -687,6 +762,7 @@ bool hp__gc_step(hp_heap *h, hp_work *w)
                 hp_obj *del = hp__finalizer_of(&g->ob);
                 if (del && !(g->ob.flags & HP_OF_FINALIZED)) {
                     g->ob.flags |= HP_OF_FINALIZED;
+                    r->ran_code = true;
                     hp_call c = {HP_CALL_FINALIZER, hp__incref(del),
                                  hp__incref(&g->ob), NULL};
                     hp__set_due(h, &c);
@@ -742,6 +818,8 @@ bool hp__gc_step(hp_heap *h, hp_work *w)
             h->gstats[r->gen].collections++;
             h->gstats[r->gen].collected += (uint64_t)r->m;
             h->gstats[r->gen].uncollectable += (uint64_t)r->n;
+            if (hp__wants(h, HP_EV_COLLECT_STOP))
+                hp__emit(h, HP_EV_COLLECT_STOP, NULL, r->gen, r->m, r->n);
             r->phase = P_STOP_CB;
             break;
         case P_STOP_CB:

@@ -598,6 +598,29 @@ START_TEST(tuples_untracked_by_collection)
     t_collect(h, 0, NULL);
     ck_assert(!hp_gc_is_tracked(t_global(h, "t")));
     ck_assert(hp_gc_is_tracked(t_global(h, "u")));
+    /* nested = tuple([tuple([1, 2])]); d = {'k': nested}.  CPython 3.12:
+     * the first gc.collect() untracks only the inner tuple (it reaches
+     * the end of the list after the outer one is scanned), the second the
+     * outer tuple and the dict. */
+    T_OK(h, hp_push_int(h, 1));
+    T_OK(h, hp_push_int(h, 2));
+    T_OK(h, hp_build_tuple(h, 2));
+    T_OK(h, hp_build_tuple(h, 1));
+    T_OK(h, hp_store_global(h, "nested"));
+    T_OK(h, hp_push_str(h, "k", 1));
+    T_OK(h, hp_load_global(h, "nested"));
+    T_OK(h, hp_build_dict(h, 1));
+    T_OK(h, hp_store_global(h, "d"));
+    ck_assert(hp_gc_is_tracked(t_global(h, "d")));
+    ck_assert_int_eq(t_collect(h, 2, NULL), 0);
+    hp_obj *nested = t_global(h, "nested");
+    ck_assert(hp_gc_is_tracked(nested));
+    ck_assert(!hp_gc_is_tracked(hp_seq_item(nested, 0)));
+    ck_assert(hp_gc_is_tracked(t_global(h, "d")));
+    ck_assert_int_eq(t_collect(h, 2, NULL), 0);
+    ck_assert(!hp_gc_is_tracked(nested));
+    ck_assert(!hp_gc_is_tracked(t_global(h, "d")));
+    ck_assert_msg(hp_check(h) == 0, "%s", hp_errmsg(h));
     hp_heap_free(h);
 }
 END_TEST
