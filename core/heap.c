@@ -266,6 +266,29 @@ void hp__set_due(hp_heap *h, const hp_call *c)
 {
     h->due = *c;
     h->due_set = true;
+    if (c->kind == HP_CALL_FINALIZER && hp__wants(h, HP_EV_FINALIZER_DUE))
+        hp__emit(h, HP_EV_FINALIZER_DUE, c->arg0, 0, 0, 0);
+    else if (c->kind == HP_CALL_WEAKREF && hp__wants(h, HP_EV_WEAKREF_DUE))
+        hp__emit(h, HP_EV_WEAKREF_DUE, c->arg0, 0, 0, 0);
+}
+
+void hp_set_event_hook(hp_heap *h, uint32_t mask, hp_event_fn fn, void *ctx)
+{
+    h->ev_mask = fn ? mask : 0;
+    h->ev_fn = fn;
+    h->ev_ctx = ctx;
+}
+
+void hp__emit(hp_heap *h, hp_event_kind k, const hp_obj *o, int gen,
+              int64_t collected, int64_t uncollectable)
+{
+    hp_event e = {.kind = k,
+                  .generation = gen,
+                  .collected = collected,
+                  .uncollectable = uncollectable,
+                  .id = o ? hp_id(h, o) : 0,
+                  .type = o ? (hp_type)o->type : 0};
+    h->ev_fn(h->ev_ctx, &e);
 }
 
 int hp__op_begin(hp_heap *h)

@@ -377,6 +377,29 @@ enum { HP_WALK_REFS = 0, HP_WALK_BACKREFS = 1 };
 int hp_walk(hp_heap *h, hp_obj *const *roots, uint32_t nroots, int direction,
             uint32_t max_depth, uint32_t fanout, const hp_walk_ops *ops);
 
+/* ---- events ------------------------------------------------------------------
+ * A hook the engine calls synchronously as things happen (the daemon
+ * forwards them to subscribers).  mask: which kinds (1 << kind).  The hook
+ * must not call back into the heap. */
+typedef enum hp_event_kind {
+    HP_EV_COLLECT_START = 1, /* generation */
+    HP_EV_COLLECT_STOP = 2,  /* generation, collected, uncollectable */
+    HP_EV_FREED = 3,         /* id, type: an object's memory is released */
+    HP_EV_FINALIZER_DUE = 4, /* id, type: __del__ of this object is due */
+    HP_EV_WEAKREF_DUE = 5,   /* id: a callback for this weakref is due */
+} hp_event_kind;
+
+typedef struct hp_event {
+    hp_event_kind kind;
+    int generation;
+    int64_t collected, uncollectable;
+    uint64_t id;
+    hp_type type;
+} hp_event;
+
+typedef void (*hp_event_fn)(void *ctx, const hp_event *e);
+void hp_set_event_hook(hp_heap *h, uint32_t mask, hp_event_fn fn, void *ctx);
+
 /* Consistency check of every invariant the engine keeps (tests, debug):
  * 0 if all hold, else a negative number and a message in hp_errmsg. */
 int hp_check(hp_heap *h);

@@ -264,6 +264,11 @@ struct hp_heap {
     uint64_t type_count[HP_T__COUNT];
     uint64_t type_bytes[HP_T__COUNT];
 
+    /* events (heap.c) */
+    uint32_t ev_mask;
+    hp_event_fn ev_fn;
+    void *ev_ctx;
+
     int errcode; /* of the last error */
     char errmsg[HP_ERRMSG];
 };
@@ -396,6 +401,13 @@ hp_work *hp__work_push(hp_heap *h, hp_work_kind kind);
 hp_work *hp__work_top(hp_heap *h); /* of the current level, or NULL */
 void hp__run_work(hp_heap *h);
 void hp__set_due(hp_heap *h, const hp_call *c);
+/* Reports an event to the hook when its kind is asked for. */
+static inline bool hp__wants(const hp_heap *h, hp_event_kind k)
+{
+    return (h->ev_mask >> k) & 1;
+}
+void hp__emit(hp_heap *h, hp_event_kind k, const hp_obj *o, int gen,
+              int64_t collected, int64_t uncollectable);
 /* Mutating operations start with this: HP_E_STATE if a call is due. */
 int hp__op_begin(hp_heap *h);
 /* ... and end with this: automatic collection, then returns rc. */

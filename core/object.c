@@ -79,6 +79,8 @@ hp_obj *hp__new_obj(hp_heap *h, hp_type t, size_t size)
 static void free_block(hp_heap *h, hp_obj *o)
 {
     hp_type t = o->type;
+    if (hp__wants(h, HP_EV_FREED))
+        hp__emit(h, HP_EV_FREED, o, 0, 0, 0);
     if (counts_in_gen0(t) && h->count[0] > 0)
         h->count[0]--;
     h->nobjects--;
