@@ -29,7 +29,7 @@
  * in CPython), so that a pathological nesting cannot exhaust the C stack. */
 #define HP_RECURSION_LIMIT 2000
 
-/* ---- hashing ----------------------------------------------------------------- */
+/* ---- hashing ------------------------------------------------------------- */
 
 #define HASH_BITS    61
 #define HASH_MODULUS (((uint64_t)1 << HASH_BITS) - 1)
@@ -316,12 +316,11 @@ int hp__hash(hp_heap *h, hp_obj *o, uint64_t *out)
     return hash_depth(h, o, out, 0);
 }
 
-/* ---- equality ----------------------------------------------------------------- */
+/* ---- equality ------------------------------------------------------------ */
 
 static bool is_number(const hp_obj *o)
 {
-    return o->type == HP_T_INT || o->type == HP_T_BOOL ||
-           o->type == HP_T_FLOAT;
+    return o->type == HP_T_INT || o->type == HP_T_BOOL || o->type == HP_T_FLOAT;
 }
 
 /* int == float, exactly (no rounding of the int), as CPython compares. */
@@ -404,9 +403,8 @@ static bool eq_depth(const hp_obj *a, const hp_obj *b, int depth)
     case HP_T_WEAKREF: {
         /* Referents compared while both are alive, else identity. */
         const hp_obj *ra = ((const hp_weakref *)a)->referent;
-        const hp_obj *rb = b->type == HP_T_WEAKREF
-                               ? ((const hp_weakref *)b)->referent
-                               : NULL;
+        const hp_obj *rb =
+            b->type == HP_T_WEAKREF ? ((const hp_weakref *)b)->referent : NULL;
         return ra && rb && (ra == rb || eq_depth(ra, rb, depth + 1));
     }
     default:
@@ -424,7 +422,7 @@ bool hp__eq_key(const hp_obj *a, const hp_obj *b)
     return a == b || eq_depth(a, b, 0);
 }
 
-/* ---- dict: the keys block --------------------------------------------------- */
+/* ---- dict: the keys block ------------------------------------------------ */
 
 #define DICT_LOG_MINSIZE 3
 #define DICT_LOG_MAXSIZE 32 /* entries are counted in uint32_t */
@@ -435,10 +433,10 @@ bool hp__eq_key(const hp_obj *a, const hp_obj *b)
 /* sys.getsizeof parts, the same in CPython 3.11, 3.12 and 3.13 (measured
  * with tests/conformance/reference/measure.py): PyDictObject plus the GC
  * header, the PyDictKeysObject header, and the two entry sizes. */
-#define SIZEOF_DICT_OBJECT  (48 + 16)
-#define SIZEOF_DICT_KEYS    32
-#define SIZEOF_ENTRY        24
-#define SIZEOF_STR_ENTRY    16
+#define SIZEOF_DICT_OBJECT (48 + 16)
+#define SIZEOF_DICT_KEYS   32
+#define SIZEOF_ENTRY       24
+#define SIZEOF_STR_ENTRY   16
 
 static size_t usable_fraction(size_t size)
 {
@@ -578,15 +576,14 @@ static int64_t lookup_cstr(const hp_dict *d, const char *name, size_t *slot)
 
 static int nomem(hp_heap *h)
 {
-    return hp__error(h, HP_E_NOMEM, "%s", "");
+    return hp__error(h, HP_E_NOMEM, "out of memory");
 }
 
 /* dictresize: a new block of 1 << log2size slots holding the live entries
- * in order.  The new table keeps the str-keys kind only if the old one had
- * it (an empty dict counts as str-keys, like CPython's empty keys).  On
- * failure nothing changes. */
-static int dict_resize(hp_heap *h, hp_dict *d, unsigned log2size,
-                       bool strkeys)
+ * in order.  The new table is of the str-keys kind if strkeys and the old
+ * one was (an empty dict counts as str-keys, like CPython's empty keys).
+ * On failure nothing changes. */
+static int dict_resize(hp_heap *h, hp_dict *d, unsigned log2size, bool strkeys)
 {
     if (log2size > DICT_LOG_MAXSIZE)
         return nomem(h);
@@ -606,9 +603,9 @@ static int dict_resize(hp_heap *h, hp_dict *d, unsigned log2size,
         hp__free_data(h->alloc, d->table);
     }
     for (uint32_t i = 0; i < n; i++)
-        set_index(block, log2size, find_empty_slot(block, log2size, ents[i].hash),
-                  i);
-    if (!(strkeys && has_strkeys(d)))
+        set_index(block, log2size,
+                  find_empty_slot(block, log2size, ents[i].hash), i);
+    if (!strkeys) /* the kind is only ever lost, never regained */
         d->gc.ob.aux &= (uint8_t)~HP_DICT_STRKEYS;
     d->table = block;
     d->log2size = (uint8_t)log2size;
@@ -625,7 +622,7 @@ static void dict_reset(hp_dict *d)
     d->gc.ob.aux = HP_DICT_STRKEYS;
 }
 
-/* ---- dict: operations ------------------------------------------------------- */
+/* ---- dict: operations ---------------------------------------------------- */
 
 static hp_dict *dict_alloc(hp_heap *h)
 {
@@ -649,10 +646,9 @@ hp_obj *hp__dict_new_presized(hp_heap *h, uint32_t n, bool strkeys)
     const unsigned log2_max_presize = 17;
     if (n <= usable_fraction((size_t)1 << DICT_LOG_MINSIZE))
         return hp__dict_new(h);
-    unsigned log2size =
-        n > usable_fraction((size_t)1 << log2_max_presize)
-            ? log2_max_presize
-            : calculate_log2_keysize(((uint64_t)n * 3 + 1) / 2);
+    unsigned log2size = n > usable_fraction((size_t)1 << log2_max_presize)
+                            ? log2_max_presize
+                            : calculate_log2_keysize(((uint64_t)n * 3 + 1) / 2);
     size_t ib = index_bytes(log2size);
     size_t usable = usable_fraction((size_t)1 << log2size);
     /* the block first, as CPython makes the keys before the dict, and so
@@ -685,8 +681,8 @@ static void maintain_tracking(hp_heap *h, hp_dict *d, const hp_obj *key,
         hp__track(h, &d->gc.ob);
 }
 
-static void replace_value(hp_heap *h, hp_dict *d, int64_t ix,
-                          const hp_obj *key, hp_obj *value)
+static void replace_value(hp_heap *h, hp_dict *d, int64_t ix, const hp_obj *key,
+                          hp_obj *value)
 {
     hp_dentry *e = &block_entries(d->table, d->log2size)[ix];
     hp_obj *old = e->value;
@@ -788,9 +784,9 @@ static void delete_at(hp_heap *h, hp_dict *d, size_t slot, int64_t ix,
 static int key_error(hp_heap *h, const hp_obj *key)
 {
     char buf[HP_ERRMSG];
-    hp_buf b = {buf, 0, sizeof buf - 1};
+    hp_buf b = {.p = buf, .len = 0, .cap = sizeof buf};
     hp__repr(h, key, &b);
-    buf[b.len < b.cap ? b.len : b.cap] = '\0';
+    buf[b.len < sizeof buf ? b.len : sizeof buf - 1] = '\0';
     return hp__error(h, HP_E_KEY, "%s", buf);
 }
 

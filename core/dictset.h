@@ -19,7 +19,7 @@
  * sys.getsizeof counts 16-byte entries instead of 24-byte ones. */
 #define HP_DICT_STRKEYS 0x01
 
-/* ---- hashing (dict.c) ------------------------------------------------------ */
+/* ---- hashing (dict.c) ---------------------------------------------------- */
 
 /* The hash of a str or bytes (cached in s->hash); equal to CPython's
  * hash() under PYTHONHASHSEED=0 (SipHash-1-3 with a zero key over the
@@ -31,7 +31,7 @@ uint64_t hp__cstr_hash(const char *name);
 /* PyObject_RichCompareBool(a, b, Py_EQ): identity first, then hp__eq. */
 bool hp__eq_key(const hp_obj *a, const hp_obj *b);
 
-/* ---- dict (dict.c) --------------------------------------------------------- */
+/* ---- dict (dict.c) ------------------------------------------------------- */
 
 /* CPython's _PyDict_NewPresized(n) as BUILD_MAP / BUILD_CONST_KEY_MAP use
  * it: a table big enough for n items (none below 6); strkeys says that all
@@ -46,7 +46,7 @@ void hp__dict_clear(hp_heap *h, hp_dict *d);
  * str keys): 0 if they hold, else negative and a message in hp_errmsg. */
 int hp__dict_check(hp_heap *h, const hp_dict *d);
 
-/* ---- set (set.c) ----------------------------------------------------------- */
+/* ---- set (set.c) --------------------------------------------------------- */
 
 /* Iteration in table order (the order repr shows): *pos starts at 0;
  * returns 1 and sets *k (borrowed), 0 at the end. */

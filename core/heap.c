@@ -311,6 +311,13 @@ int hp_call_due(const hp_heap *h)
     return h->due_set;
 }
 
+int hp_call_peek(const hp_heap *h, hp_call *out)
+{
+    if (h->due_set)
+        *out = h->due;
+    return h->due_set;
+}
+
 uint32_t hp_call_depth(const hp_heap *h)
 {
     return h->nlevels - 1;

@@ -276,6 +276,8 @@ typedef struct hp_call {
 } hp_call;
 
 int hp_call_due(const hp_heap *h);
+/* The due call without beginning it: 1 and *out filled, or 0. */
+int hp_call_peek(const hp_heap *h, hp_call *out);
 int hp_call_begin(hp_heap *h, hp_call *out);
 int hp_call_end(hp_heap *h);
 uint32_t hp_call_depth(const hp_heap *h); /* calls begun, not ended */

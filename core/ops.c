@@ -594,10 +594,10 @@ int hp_setitem(hp_heap *h)
         hp__decref(h, old);
         return finish(h, 0, 3);
     }
-    if (c->type == HP_T_DICT)
-        return finish(h, hp__dict_set(h, (hp_dict *)c, k, v), 3) < 0
-                   ? h->errcode
-                   : 0;
+    if (c->type == HP_T_DICT) {
+        HP_TRY(hp__dict_set(h, (hp_dict *)c, k, v));
+        return finish(h, 0, 3);
+    }
     return hp__error(h, HP_E_TYPE, "'%s' object does not support item assignment",
                      hp_type_name(c));
 }

@@ -35,7 +35,7 @@ static bool is_live(const hp_sentry *e)
 
 static int nomem(hp_heap *h)
 {
-    return hp__error(h, HP_E_NOMEM, "%s", "");
+    return hp__error(h, HP_E_NOMEM, "out of memory");
 }
 
 /* set_lookkey: the entry holding key, or NULL. */
@@ -304,8 +304,7 @@ int hp__set_update(hp_heap *h, hp_set *s, const hp_set *other)
     if (!s->table)
         HP_TRY(alloc_small(h, s));
     const hp_sentry *from = other->table;
-    if (s->fill == 0 && s->mask == other->mask &&
-        other->fill == other->gc.n) {
+    if (s->fill == 0 && s->mask == other->mask && other->fill == other->gc.n) {
         /* same size, no dummies: copy the table as it is */
         for (size_t i = 0; i <= other->mask; i++) {
             if (from[i].key) {
@@ -373,8 +372,9 @@ static int broken(hp_heap *h, const hp_set *s, const char *what)
 int hp__set_check(hp_heap *h, const hp_set *s)
 {
     if (!s->table)
-        return s->fill == 0 && s->gc.n == 0 ? 0
-                                            : broken(h, s, "keys without a table");
+        return s->fill == 0 && s->gc.n == 0
+                   ? 0
+                   : broken(h, s, "keys without a table");
     size_t size = (size_t)s->mask + 1;
     if (size < SET_MINSIZE || (size & s->mask) != 0)
         return broken(h, s, "bad table size");

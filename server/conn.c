@@ -1,0 +1,436 @@
+/*
+ * conn.c: one client connection: reading and framing (a 4-byte big-endian
+ * length, checked against the limit before anything is allocated, then a
+ * protobuf Request), handing requests to dispatch in order, batching
+ * replies into one write per read, backpressure, and closing.
+ * See docs/server.md#framing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+/* ---- buffers ------------------------------------------------------------------ */
+
+int hd_buf_reserve(hd_buf *b, size_t more)
+{
+    if (b->cap - b->len >= more)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < more)
+        cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (!p)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void hd_buf_free(hd_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- jobs on the thread pool --------------------------------------------------- */
+
+typedef struct hd_job {
+    uv_work_t work;
+    hd_conn *conn;
+    hd_heap *heap;
+    Heapd__Request *req;
+    hd_reply reply;
+    uint32_t max_walk_nodes;
+} hd_job;
+
+static void on_closed(uv_handle_t *handle);
+static void process(hd_conn *c);
+
+static void job_run(uv_work_t *w)
+{
+    hd_job *j = w->data;
+    hd_dispatch_heap_request(j->heap, j->req, &j->reply, j->max_walk_nodes);
+}
+
+static void send_reply(hd_conn *c, hd_reply *r)
+{
+    Heapd__ServerMessage m = HEAPD__SERVER_MESSAGE__INIT;
+    m.msg_case = HEAPD__SERVER_MESSAGE__MSG_RESPONSE;
+    m.response = &r->resp;
+    hd_conn_send(c, &m);
+}
+
+static void wake_waiters(hd_server *s, hd_heap *hh)
+{
+    for (hd_conn *c = s->conns; c; c = c->next)
+        if (c->blocked && !c->closing && (c->current == hh || !c->current))
+            hd_conn_resume(c);
+}
+
+static void job_done(uv_work_t *w, int status)
+{
+    (void)status;
+    hd_job *j = w->data;
+    hd_conn *c = j->conn;
+    hd_heap *hh = j->heap;
+    hd_server *s = c->srv;
+    s->jobs--;
+    hh->busy = false;
+    c->job = false;
+    if (hh->doomed) {
+        hd_heap_free_doomed(hh);
+        hh = NULL;
+    } else {
+        hd_after_heap_request(c, hh, j->req, &j->reply);
+        hd_heap_update_hook(s, hh);
+    }
+    if (!c->closing)
+        send_reply(c, &j->reply);
+    hd_reply_free(&j->reply);
+    heapd__request__free_unpacked(j->req, NULL);
+    free(j);
+    if (c->closing) {
+        if (hh)
+            hd_heap_release_calls(hh, c);
+        hd_conn_close(c); /* finishes the close deferred for the job */
+    } else {
+        hd_conn_resume(c);
+    }
+    if (hh)
+        wake_waiters(s, hh);
+    if (s->stopping)
+        hd_server_stop(s);
+}
+
+static int start_job(hd_conn *c, Heapd__Request *req)
+{
+    hd_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->conn = c;
+    j->heap = c->current;
+    j->req = req;
+    j->max_walk_nodes = c->srv->cfg.max_walk_nodes;
+    hd_reply_init(&j->reply, req->id);
+    j->work.data = j;
+    j->heap->busy = true;
+    if (uv_queue_work(c->srv->loop, &j->work, job_run, job_done) != 0) {
+        j->heap->busy = false;
+        free(j);
+        return -1;
+    }
+    c->job = true;
+    c->srv->jobs++;
+    return 0;
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+typedef struct hd_write {
+    uv_write_t req;
+    uv_buf_t buf;
+} hd_write;
+
+static uint64_t pending_output(const hd_conn *c)
+{
+    return c->in_flight + c->out.len;
+}
+
+bool hd_conn_can_take_events(const hd_conn *c)
+{
+    return !c->closing && pending_output(c) < c->srv->cfg.output_high_water;
+}
+
+int hd_conn_send(hd_conn *c, const Heapd__ServerMessage *m)
+{
+    if (c->closing)
+        return -1;
+    size_t n = heapd__server_message__get_packed_size(m);
+    if (pending_output(c) + n + 4 > c->srv->cfg.output_hard_cap) {
+        hd_log(HD_WARN, "closing a client that does not read its replies");
+        hd_conn_close(c);
+        return -1;
+    }
+    if (hd_buf_reserve(&c->out, n + 4) < 0) {
+        hd_conn_close(c);
+        return -1;
+    }
+    uint8_t *p = c->out.p + c->out.len;
+    p[0] = (uint8_t)(n >> 24);
+    p[1] = (uint8_t)(n >> 16);
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)n;
+    heapd__server_message__pack(m, p + 4);
+    c->out.len += n + 4;
+    return 0;
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    hd_write *w = (hd_write *)req;
+    hd_conn *c = req->data;
+    c->in_flight -= w->buf.len;
+    free(w->buf.base);
+    free(w);
+    if (c->closing) {
+        if (c->in_flight == 0 && !c->job && !uv_is_closing(&c->u.handle))
+            uv_close(&c->u.handle, on_closed);
+        return;
+    }
+    if (status < 0) {
+        hd_conn_close(c);
+        return;
+    }
+    if (pending_output(c) < c->srv->cfg.output_high_water / 2)
+        hd_conn_resume(c);
+}
+
+void hd_conn_flush(hd_conn *c)
+{
+    if (c->out.len == 0 || uv_is_closing(&c->u.handle))
+        return;
+    hd_write *w = malloc(sizeof *w);
+    if (!w) {
+        hd_conn_close(c);
+        return;
+    }
+    w->buf = uv_buf_init((char *)c->out.p, (unsigned)c->out.len);
+    w->req.data = c;
+    c->in_flight += c->out.len;
+    c->out.p = NULL;
+    c->out.len = c->out.cap = 0;
+    if (uv_write(&w->req, &c->u.stream, &w->buf, 1, on_written) != 0) {
+        c->in_flight -= w->buf.len;
+        free(w->buf.base);
+        free(w);
+        hd_conn_close(c);
+    }
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    hd_conn *c = h->data;
+    (void)suggested;
+    if (hd_buf_reserve(&c->in, 65536) < 0) {
+        buf->base = NULL;
+        buf->len = 0;
+        return;
+    }
+    buf->base = (char *)c->in.p + c->in.len;
+    buf->len = c->in.cap - c->in.len;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
+{
+    hd_conn *c = stream->data;
+    (void)buf;
+    if (n < 0) {
+        hd_conn_close(c); /* EOF or error; a cut frame is simply dropped */
+        return;
+    }
+    if (n == 0)
+        return;
+    c->in.len += (size_t)n;
+    process(c);
+}
+
+static void start_reading(hd_conn *c)
+{
+    if (!c->reading && !c->closing && uv_read_start(&c->u.stream, on_alloc, on_read) == 0)
+        c->reading = true;
+}
+
+static void stop_reading(hd_conn *c)
+{
+    if (c->reading) {
+        uv_read_stop(&c->u.stream);
+        c->reading = false;
+    }
+}
+
+/* An error that ends the connection: say why if we can, then close once
+ * the reply is written. */
+static void fatal(hd_conn *c, Heapd__ErrorCode code, const char *msg)
+{
+    hd_reply r;
+    hd_reply_init(&r, 0);
+    hd_reply_error(&r, code, NULL, "%s", msg);
+    send_reply(c, &r);
+    hd_reply_free(&r);
+    hd_conn_flush(c);
+    hd_conn_close(c);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Handles every complete frame in the input, in order, as long as the
+ * connection is not waiting for a heap or its own output. */
+static void process(hd_conn *c)
+{
+    hd_server *s = c->srv;
+    size_t off = 0;
+    uint64_t now = hd_now_ms(s);
+    while (!c->closing && !c->blocked && !c->job) {
+        if (pending_output(c) >= s->cfg.output_high_water)
+            break;
+        if (c->in.len - off < 4)
+            break;
+        uint32_t n = be32(c->in.p + off);
+        uint32_t limit = c->hello ? s->cfg.max_frame : s->cfg.max_frame_prehello;
+        if (n > limit) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "frame of %u bytes exceeds the limit of %u", n, limit);
+            fatal(c, HEAPD__ERROR_CODE__INVALID_ARGUMENT, msg);
+            return;
+        }
+        if (c->in.len - off - 4 < n)
+            break;
+        c->last_frame_ms = now;
+        Heapd__Request *req = heapd__request__unpack(NULL, n, c->in.p + off + 4);
+        if (!req) {
+            hd_reply r;
+            hd_reply_init(&r, 0);
+            hd_reply_error(&r, HEAPD__ERROR_CODE__INVALID_ARGUMENT, NULL,
+                           "malformed request: not a Request message");
+            send_reply(c, &r);
+            hd_reply_free(&r);
+            off += 4 + (size_t)n;
+            continue;
+        }
+        hd_reply r;
+        hd_reply_init(&r, req->id);
+        hd_action a = hd_dispatch(c, req, &r);
+        if (a == HD_WAIT) {
+            hd_reply_free(&r);
+            heapd__request__free_unpacked(req, NULL);
+            c->blocked = true; /* the frame stays; retried when the heap is free */
+            break;
+        }
+        off += 4 + (size_t)n;
+        if (a == HD_OFFLOAD) {
+            hd_reply_free(&r);
+            if (start_job(c, req) < 0) {
+                hd_reply_init(&r, req->id);
+                hd_reply_error(&r, HEAPD__ERROR_CODE__INTERNAL, NULL,
+                               "cannot start a worker job");
+                send_reply(c, &r);
+                hd_reply_free(&r);
+                heapd__request__free_unpacked(req, NULL);
+            }
+            break;
+        }
+        send_reply(c, &r);
+        hd_reply_free(&r);
+        heapd__request__free_unpacked(req, NULL);
+    }
+    if (off) {
+        memmove(c->in.p, c->in.p + off, c->in.len - off);
+        c->in.len -= off;
+    }
+    c->partial_since_ms = c->in.len ? (c->partial_since_ms ? c->partial_since_ms : now) : 0;
+    hd_conn_flush(c);
+    if (c->closing)
+        return;
+    /* Backpressure: stop reading while replies pile up or while requests
+     * wait and the input already holds a full frame's worth. */
+    bool stalled = c->blocked || c->job;
+    if (pending_output(c) >= s->cfg.output_high_water ||
+        (stalled && c->in.len > (size_t)s->cfg.max_frame + 4))
+        stop_reading(c);
+    else if (!s->stopping)
+        start_reading(c);
+}
+
+void hd_conn_resume(hd_conn *c)
+{
+    c->blocked = false;
+    if (!c->closing)
+        process(c);
+}
+
+/* ---- accepting and closing ------------------------------------------------------------- */
+
+void hd_conn_accepted(hd_server *s, uv_stream_t *listener)
+{
+    hd_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    c->srv = s;
+    int rc = listener->type == UV_TCP ? uv_tcp_init(s->loop, &c->u.tcp)
+                                      : uv_pipe_init(s->loop, &c->u.pipe, 0);
+    if (rc != 0) {
+        free(c);
+        return;
+    }
+    c->u.handle.data = c;
+    if (uv_accept(listener, &c->u.stream) != 0) {
+        uv_close(&c->u.handle, on_closed);
+        return;
+    }
+    if (s->nconns >= s->cfg.max_connections || s->stopping) {
+        s->rejected++;
+        hd_log(HD_WARN, "connection refused: %u connections open", s->nconns);
+        c->closing = true;
+        uv_close(&c->u.handle, on_closed);
+        return;
+    }
+    if (listener->type == UV_TCP)
+        uv_tcp_nodelay(&c->u.tcp, 1);
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->accepted++;
+    c->last_frame_ms = hd_now_ms(s);
+    start_reading(c);
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    hd_conn *c = handle->data;
+    hd_server *s = c->srv;
+    if (c->prev || s->conns == c) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            s->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        s->nconns--;
+    }
+    hd_buf_free(&c->in);
+    hd_buf_free(&c->out);
+    free(c->opened);
+    free(c);
+    if (s->stopping)
+        hd_server_stop(s);
+}
+
+void hd_conn_close(hd_conn *c)
+{
+    if (!c->closing) {
+        c->closing = true;
+        stop_reading(c);
+        hd_heap *hh = c->current;
+        if (hh && !hh->busy)
+            hd_heap_release_calls(hh, c);
+        bool was_subscribed = c->subscribed;
+        c->subscribed = false;
+        if (was_subscribed)
+            for (hd_heap *h = c->srv->heaps; h; h = h->next)
+                hd_heap_update_hook(c->srv, h);
+    }
+    if (c->job || uv_is_closing(&c->u.handle))
+        return; /* job_done comes back here */
+    if (c->in_flight == 0)
+        uv_close(&c->u.handle, on_closed);
+    /* else on_written closes once the last reply is out */
+}
