@@ -219,6 +219,11 @@ void hp_heap_free(hp_heap *h)
     free(h);
 }
 
+uint64_t hp_object_count(const hp_heap *h)
+{
+    return h->nobjects;
+}
+
 const char *hp_heap_profile(const hp_heap *h)
 {
     return h->prof->name;

@@ -335,7 +335,10 @@ typedef struct hp_type_stats {
     uint64_t objects;            /* all live objects */
     uint64_t tracked[4];         /* per generation, 3 = permanent */
 } hp_type_stats;
+/* Walks the generation lists for tracked[]: O(objects). */
 void hp_type_stats_get(const hp_heap *h, hp_type_stats *out);
+/* Live objects, O(1). */
+uint64_t hp_object_count(const hp_heap *h);
 void hp_malloc_stats_get(const hp_heap *h, hp_malloc_stats *out);
 
 /* Graph walk from a set of objects, breadth first, along referents

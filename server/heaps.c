@@ -226,9 +226,7 @@ void hd_heap_free_doomed(hd_heap *hh)
 
 bool hd_heap_offloaded(const hd_heap *hh)
 {
-    hp_type_stats st;
-    hp_type_stats_get(hh->h, &st);
-    return st.objects > hh->srv->cfg.offload_objects;
+    return hp_object_count(hh->h) > hh->srv->cfg.offload_objects;
 }
 
 void hd_heap_release_calls(hd_heap *hh, hd_conn *c)
