@@ -516,6 +516,7 @@ static void detach(hp_heap *h, hp_obj *o, release *rel)
         rel->n = in->gc.n;
         in->values = NULL;
         in->gc.n = 0;
+        in->nset = 0;
         break;
     }
     case HP_T_CLASS: {

@@ -518,10 +518,10 @@ int hp_store_global(hp_heap *h, const char *name)
 {
     HP_TRY(hp__op_begin(h));
     HP_TRY(hp__need(h, 1));
-    hp_obj *v = hp__pop(h);
-    int rc = hp__dict_set_cstr(h, h->globals, name, v);
-    hp__decref(h, v);
-    return hp__op_end(h, rc);
+    /* bind first: on failure the value stays on the stack */
+    HP_TRY(hp__dict_set_cstr(h, h->globals, name, hp_peek(h, 0)));
+    hp__decref(h, hp__pop(h));
+    return hp__op_end(h, 0);
 }
 
 int hp_load_global(hp_heap *h, const char *name)
@@ -554,7 +554,7 @@ int hp_frame_push(hp_heap *h, uint32_t nargs, uint32_t nlocals)
     HP_TRY(hp__need(h, nargs + 1));
     if (nlocals < nargs)
         return hp__error(h, HP_E_ARG, "fewer locals than arguments");
-    if (h->nframes > HP_MAX_FRAMES)
+    if (h->nframes >= HP_MAX_FRAMES)
         return hp__error(h, HP_E_RUNTIME, "maximum recursion depth exceeded");
     hp_obj **locals = calloc(nlocals ? nlocals : 1, sizeof(hp_obj *));
     if (!locals)

@@ -132,12 +132,23 @@ typedef struct hp_class {
     uint32_t pad_;
 } hp_class;
 
+/* values is one data block: gc.n value slots indexed like the class's
+ * keys (NULL where unset), then gc.n uint32 slot numbers, the first nset
+ * of which give the order attributes were set in (vars() order, as
+ * CPython 3.12's inline values keep it). */
 typedef struct hp_inst {
     hp_gc gc;           /* gc.n = slots in values */
     hp_class *cls;      /* strong */
     hp_weakref *weaklist;
-    hp_obj **values;    /* data block, NULL where unset */
+    hp_obj **values;
+    uint32_t nset;
+    uint32_t pad_;
 } hp_inst;
+
+static inline uint32_t *hp__inst_order(const hp_inst *in)
+{
+    return (uint32_t *)(void *)(in->values + in->gc.n);
+}
 
 typedef struct hp_code {
     hp_gc gc; /* never tracked; gc.n = number of constants */

@@ -4,6 +4,7 @@
  * weak references, and reading objects back.  Errors carry CPython's
  * exception type and wording.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static int list_resize(hp_heap *h, hp_list *l, uint64_t newsize)
         return 0;
     }
     uint64_t nalloc = (newsize + (newsize >> 3) + 6) & ~(uint64_t)3;
-    if (newsize - l->gc.n > nalloc - newsize)
+    if ((int64_t)newsize - (int64_t)l->gc.n > (int64_t)(nalloc - newsize))
         nalloc = (newsize + 3) & ~(uint64_t)3;
     if (newsize == 0)
         nalloc = 0;
@@ -65,7 +66,10 @@ static int list_resize(hp_heap *h, hp_list *l, uint64_t newsize)
 int hp__list_append(hp_heap *h, hp_list *l, hp_obj *o)
 {
     uint32_t n = l->gc.n;
-    HP_TRY(list_resize(h, l, (uint64_t)n + 1));
+    if (n < l->alloc) /* room left: list_extend stores without resizing */
+        l->gc.n = n + 1;
+    else
+        HP_TRY(list_resize(h, l, (uint64_t)n + 1));
     hp__list_items(l)[n] = hp__incref(o);
     return 0;
 }
@@ -252,7 +256,7 @@ int hp_build_function(hp_heap *h, const char *name)
         return hp__error(h, HP_E_TYPE, "function() argument 'code' must be code, not %s",
                          hp_type_name(code));
     if (defaults->type != HP_T_TUPLE && defaults->type != HP_T_NONE)
-        return hp__error(h, HP_E_TYPE, "arg 5 (defaults) must be None or tuple");
+        return hp__error(h, HP_E_TYPE, "arg 4 (defaults) must be None or tuple");
     hp_obj *nm = hp__intern_cstr(h, name);
     if (!nm)
         return h->errcode;
@@ -285,7 +289,7 @@ int hp_build_class(hp_heap *h, const char *name)
     HP_TRY(hp__need(h, 1));
     hp_obj *d = hp_peek(h, 0);
     if (d->type != HP_T_DICT)
-        return hp__error(h, HP_E_TYPE, "class namespace must be a dict, not %s",
+        return hp__error(h, HP_E_TYPE, "type.__new__() argument 3 must be dict, not %s",
                          hp_type_name(d));
     hp_obj *nm = hp__intern_cstr(h, name);
     if (!nm)
@@ -318,6 +322,7 @@ int hp_new_instance(hp_heap *h)
     in->cls = (hp_class *)pop1(h); /* the stack's reference moves here */
     in->weaklist = NULL;
     in->values = NULL;
+    in->nset = 0;
     hp__track(h, &in->gc.ob);
     return hp__op_end(h, hp__push_new(h, &in->gc.ob));
 }
@@ -485,16 +490,23 @@ int hp_setattr(hp_heap *h, const char *name)
     if (i < 0 && (i = class_add_key(h, in->cls, name)) < 0)
         return (int)i;
     if ((uint64_t)i >= in->gc.n) {
-        uint32_t n = in->cls->nkeys;
-        hp_obj **p = hp__realloc_data(h->alloc, in->values, n * sizeof(*p));
+        uint32_t n = in->cls->nkeys, old_n = in->gc.n;
+        hp_obj **p = hp__alloc_data(h->alloc, n * (sizeof(*p) + sizeof(uint32_t)));
         if (!p)
             return hp__error(h, HP_E_NOMEM, "out of memory");
-        memset(p + in->gc.n, 0, (n - in->gc.n) * sizeof(*p));
+        memset(p, 0, n * sizeof(*p));
+        if (old_n) {
+            memcpy(p, in->values, old_n * sizeof(*p));
+            memcpy(p + n, hp__inst_order(in), in->nset * sizeof(uint32_t));
+            hp__free_data(h->alloc, in->values);
+        }
         in->values = p;
         in->gc.n = n;
     }
     hp_obj *old = in->values[i];
     in->values[i] = pop1(h); /* the stack's reference moves into the slot */
+    if (!old)
+        hp__inst_order(in)[in->nset++] = (uint32_t)i;
     hp__xdecref(h, old);
     return finish(h, 0, 1);
 }
@@ -520,6 +532,11 @@ int hp_delattr(hp_heap *h, const char *name)
         return attr_error(h, o, name);
     hp_obj *old = in->values[i];
     in->values[i] = NULL;
+    uint32_t *order = hp__inst_order(in), k = 0;
+    while (order[k] != (uint32_t)i)
+        k++;
+    memmove(&order[k], &order[k + 1], (in->nset - k - 1) * sizeof *order);
+    in->nset--;
     hp__decref(h, old);
     return finish(h, 0, 1);
 }
@@ -549,10 +566,14 @@ int hp_getitem(hp_heap *h)
     case HP_T_BYTES: {
         hp_str *s = (hp_str *)c;
         const char *tn = c->type == HP_T_STR ? "string" : "byte";
-        HP_TRY(index_of(h, k, &i, c->type == HP_T_STR ? "string" : "byte"));
+        if (c->type == HP_T_STR && k->type != HP_T_INT && k->type != HP_T_BOOL)
+            return hp__error(h, HP_E_TYPE, "string indices must be integers, not '%s'",
+                             hp_type_name(k));
+        HP_TRY(index_of(h, k, &i, "byte"));
         if (!norm_index(&i, s->len))
-            return hp__error(h, HP_E_INDEX, "%s index out of range",
-                             c->type == HP_T_STR ? "string" : "index");
+            return hp__error(h, HP_E_INDEX, "%s",
+                             c->type == HP_T_STR ? "string index out of range"
+                                                 : "index out of range");
         (void)tn;
         r = c->type == HP_T_STR ? str_char(h, s, (uint64_t)i)
                                 : hp__new_int(h, (unsigned char)s->data[i]);
@@ -608,10 +629,18 @@ static int list_del(hp_heap *h, hp_list *l, uint32_t i, hp_obj **out)
     hp_obj *o = it[i];
     memmove(&it[i], &it[i + 1], (l->gc.n - i - 1) * sizeof(hp_obj *));
     it[l->gc.n - 1] = NULL;
-    /* Shrinking never allocates more than it frees; a failure keeps the
-     * old block, which is still valid. */
-    if (list_resize(h, l, l->gc.n - 1) < 0)
+    if (l->gc.n == 1) {
+        /* CPython 3.12: list.pop and del of the last item _list_clear */
+        if (l->alloc > 1)
+            hp__free_data(h->alloc, l->items);
+        l->items = NULL;
+        l->alloc = 0;
+        l->gc.n = 0;
+    } else if (list_resize(h, l, l->gc.n - 1) < 0) {
+        /* Shrinking never allocates more than it frees; a failure keeps
+         * the old block, which is still valid. */
         l->gc.n--;
+    }
     *out = o;
     return 0;
 }
@@ -639,8 +668,12 @@ int hp_delitem(hp_heap *h)
             return rc;
         return finish(h, 0, 2);
     }
-    return hp__error(h, HP_E_TYPE, "'%s' object doesn't support item deletion",
-                     hp_type_name(c));
+    /* PySequence_DelItem says "doesn't", PyObject_DelItem "does not" */
+    bool seq = c->type == HP_T_TUPLE || c->type == HP_T_STR || c->type == HP_T_BYTES ||
+               c->type == HP_T_SET || c->type == HP_T_FROZENSET;
+    bool index = k->type == HP_T_INT || k->type == HP_T_BOOL;
+    return hp__error(h, HP_E_TYPE, "'%s' object %s support item deletion",
+                     hp_type_name(c), seq && index ? "doesn't" : "does not");
 }
 
 /* ---- container methods ---------------------------------------------------------------- */
@@ -648,8 +681,8 @@ int hp_delitem(hp_heap *h)
 static int need_type(hp_heap *h, hp_obj *o, hp_type t, const char *what)
 {
     if (o->type != t)
-        return hp__error(h, HP_E_TYPE, "descriptor '%s' requires a '%s' object but "
-                         "received a '%s'", what,
+        return hp__error(h, HP_E_TYPE, "descriptor '%s' for '%s' objects doesn't "
+                         "apply to a '%s' object", what,
                          t == HP_T_LIST ? "list" : t == HP_T_SET ? "set" : "dict",
                          hp_type_name(o));
     return 0;
@@ -709,8 +742,6 @@ int hp_list_extend(hp_heap *h)
     uint32_t m = l->gc.n;
     if (src->type == HP_T_LIST || src->type == HP_T_TUPLE) {
         uint32_t n = ((hp_gc *)src)->n;
-        hp_obj **from = src->type == HP_T_LIST ? hp__list_items((hp_list *)src)
-                                               : ((hp_tuple *)src)->items;
         if (n == 0)
             return finish(h, 0, 2);
         if (m == 0 && l->alloc == 0) {
@@ -721,7 +752,10 @@ int hp_list_extend(hp_heap *h)
             HP_TRY(list_resize(h, l, (uint64_t)m + n));
         }
         hp_obj **it = hp__list_items(l);
-        for (uint32_t i = 0; i < n; i++) /* from may be it (l.extend(l)) */
+        /* after the resize: src may be l itself (l.extend(l)) */
+        hp_obj **from = src->type == HP_T_LIST ? hp__list_items((hp_list *)src)
+                                               : ((hp_tuple *)src)->items;
+        for (uint32_t i = 0; i < n; i++)
             it[m + i] = hp__incref(from[i]);
         return finish(h, 0, 2);
     }
@@ -729,7 +763,9 @@ int hp_list_extend(hp_heap *h)
     int64_t hint = hp_len(src);
     if (hint < 0)
         return hp__error(h, HP_E_TYPE, "'%s' object is not iterable", hp_type_name(src));
-    if (hint > 0) {
+    if (hint > 0 && l->alloc == 0) {
+        HP_TRY(list_realloc(h, l, ((uint32_t)hint + 1) & ~1u)); /* preallocate_exact */
+    } else if (hint > 0) {
         HP_TRY(list_resize(h, l, (uint64_t)m + (uint64_t)hint));
         l->gc.n = m;
     }
@@ -871,8 +907,18 @@ int hp_slice(hp_heap *h, int has_start, int64_t start, int has_stop, int64_t sto
         step = 1;
     if (step == 0)
         return hp__error(h, HP_E_VALUE, "slice step cannot be zero");
+    if (c->type == HP_T_DICT) {
+        char a[24] = "None", b[24] = "None", st[24] = "None";
+        if (has_start)
+            snprintf(a, sizeof a, "%lld", (long long)start);
+        if (has_stop)
+            snprintf(b, sizeof b, "%lld", (long long)stop);
+        if (has_step)
+            snprintf(st, sizeof st, "%lld", (long long)step);
+        return hp__error(h, HP_E_KEY, "slice(%s, %s, %s)", a, b, st);
+    }
     int64_t len = hp_len(c);
-    if (len < 0 || c->type == HP_T_DICT || c->type == HP_T_SET ||
+    if (len < 0 || c->type == HP_T_SET ||
         c->type == HP_T_FROZENSET)
         return hp__error(h, HP_E_TYPE, "'%s' object is not subscriptable",
                          hp_type_name(c));
@@ -895,8 +941,8 @@ int hp_slice(hp_heap *h, int has_start, int64_t start, int has_stop, int64_t sto
             memcpy(buf + off, s->data + a, b - a);
             off += b - a;
         }
-        if (c->type == HP_T_STR && n == s->len && step == 1)
-            r = hp__incref(c); /* s[:] is s */
+        if (n == s->len && step == 1)
+            r = hp__incref(c); /* s[:] is s, b[:] is b */
         else
             r = c->type == HP_T_STR ? hp__new_str(h, buf, off)
                                     : hp__new_bytes(h, buf, off);
@@ -1053,15 +1099,12 @@ int hp_iter_items(const hp_obj *o, uint64_t *pos, hp_obj **key, hp_obj **value)
         return hp__dict_next(((const hp_class *)o)->dict, pos, key, value);
     case HP_T_INSTANCE: {
         const hp_inst *in = (const hp_inst *)o;
-        while (*pos < in->gc.n) {
-            uint64_t i = (*pos)++;
-            if (in->values[i]) {
-                *key = &in->cls->keys[i]->ob;
-                *value = in->values[i];
-                return 1;
-            }
-        }
-        return 0;
+        if (*pos >= in->nset)
+            return 0;
+        uint32_t i = hp__inst_order(in)[(*pos)++];
+        *key = &in->cls->keys[i]->ob;
+        *value = in->values[i];
+        return 1;
     }
     default:
         return 0;

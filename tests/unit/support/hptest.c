@@ -173,3 +173,56 @@ int t_run(Suite *s)
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+void t_push_cstr(hp_heap *h, const char *s)
+{
+    T_OK(h, hp_push_str(h, s, strlen(s)));
+}
+
+const char *t_repr(const hp_heap *h, const hp_obj *o)
+{
+    static char buf[4096];
+    size_t n = hp_repr(h, o, buf, sizeof buf);
+    ck_assert_uint_lt(n, sizeof buf);
+    return buf;
+}
+
+const char *t_repr_top(const hp_heap *h)
+{
+    hp_obj *o = hp_peek(h, 0);
+    ck_assert_ptr_nonnull(o);
+    return t_repr(h, o);
+}
+
+void t_snap_take(const hp_heap *h, t_snap *s)
+{
+    memset(s, 0, sizeof *s);
+    s->size = hp_stack_size(h);
+    s->n = s->size < T_SNAP_MAX ? s->size : T_SNAP_MAX;
+    for (uint32_t i = 0; i < s->n; i++) {
+        s->items[i] = hp_peek(h, i);
+        s->refcnt[i] = hp_refcount(h, s->items[i]);
+    }
+}
+
+const char *t_snap_diff(const hp_heap *h, const t_snap *s)
+{
+    static char buf[128];
+    if (hp_stack_size(h) != s->size) {
+        snprintf(buf, sizeof buf, "size %u, was %u", hp_stack_size(h), s->size);
+        return buf;
+    }
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (hp_peek(h, i) != s->items[i]) {
+            snprintf(buf, sizeof buf, "item at depth %u replaced", i);
+            return buf;
+        }
+        if (hp_refcount(h, s->items[i]) != s->refcnt[i]) {
+            snprintf(buf, sizeof buf, "count at depth %u: %llu, was %llu", i,
+                     (unsigned long long)hp_refcount(h, s->items[i]),
+                     (unsigned long long)s->refcnt[i]);
+            return buf;
+        }
+    }
+    return NULL;
+}

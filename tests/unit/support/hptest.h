@@ -53,4 +53,56 @@ uint64_t t_getrefcount(hp_heap *h, const char *var);
 /* Runs a Check suite with one test case; returns the process exit code. */
 int t_run(Suite *s);
 
+/* ---- added for test_ops.c and test_heap.c ------------------------------- */
+
+/* hp_check(h) == 0, with the engine's message when it is not. */
+#define T_CHECK(h) ck_assert_msg(hp_check(h) == 0, "hp_check: %s", hp_errmsg(h))
+
+/* expr fails with code and, unless msg is NULL, exactly that message; the
+ * heap stays consistent (heap.h: a failed call leaves it so). */
+#define T_ERR(h, expr, code, msg)                                              \
+    do {                                                                       \
+        int t_rc_ = (expr);                                                    \
+        const char *t_msg_ = (msg);                                            \
+        ck_assert_msg(t_rc_ == (code), "%s returned %d, not %d (%s)", #expr,   \
+                      t_rc_, (int)(code), hp_errmsg(h));                       \
+        if (t_msg_)                                                            \
+            ck_assert_str_eq(hp_errmsg(h), t_msg_);                            \
+        T_CHECK(h);                                                            \
+    } while (0)
+
+/* Pushes a NUL-terminated UTF-8 str. */
+void t_push_cstr(hp_heap *h, const char *s);
+/* repr(o) in a static buffer (valid until the next call). */
+const char *t_repr(const hp_heap *h, const hp_obj *o);
+/* repr() of the top of the stack. */
+const char *t_repr_top(const hp_heap *h);
+
+/* The current frame's value stack (up to T_SNAP_MAX items from the top)
+ * and each item's count: a failed call must leave both as they were. */
+#define T_SNAP_MAX 16
+typedef struct t_snap {
+    uint32_t size;
+    uint32_t n;
+    hp_obj *items[T_SNAP_MAX];
+    uint64_t refcnt[T_SNAP_MAX];
+} t_snap;
+void t_snap_take(const hp_heap *h, t_snap *s);
+/* NULL if the stack is as in s, else what differs (static buffer). */
+const char *t_snap_diff(const hp_heap *h, const t_snap *s);
+#define T_SNAP_SAME(h, s)                                                      \
+    do {                                                                       \
+        const char *t_d_ = t_snap_diff(h, s);                                  \
+        ck_assert_msg(t_d_ == NULL, "stack changed: %s", t_d_);                \
+    } while (0)
+
+/* T_ERR, and the value stack is as it was before the call. */
+#define T_ERR_SAME(h, expr, code, msg)                                         \
+    do {                                                                       \
+        t_snap t_s_;                                                           \
+        t_snap_take(h, &t_s_);                                                 \
+        T_ERR(h, expr, code, msg);                                             \
+        T_SNAP_SAME(h, &t_s_);                                                 \
+    } while (0)
+
 #endif
