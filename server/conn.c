@@ -91,9 +91,9 @@ static void job_done(uv_work_t *w, int status)
     hd_reply_free(&j->reply);
     heapd__request__free_unpacked(j->req, NULL);
     free(j);
+    if (hh)
+        hd_heap_release_calls(hh, NULL); /* calls orphaned during the job */
     if (c->closing) {
-        if (hh)
-            hd_heap_release_calls(hh, c);
         hd_conn_close(c); /* finishes the close deferred for the job */
     } else {
         hd_conn_resume(c);
@@ -419,9 +419,8 @@ void hd_conn_close(hd_conn *c)
     if (!c->closing) {
         c->closing = true;
         stop_reading(c);
-        hd_heap *hh = c->current;
-        if (hh && !hh->busy)
-            hd_heap_release_calls(hh, c);
+        if (c->current)
+            hd_heap_release_calls(c->current, c);
         bool was_subscribed = c->subscribed;
         c->subscribed = false;
         if (was_subscribed)

@@ -229,28 +229,38 @@ bool hd_heap_offloaded(const hd_heap *hh)
     return hp_object_count(hh->h) > hh->srv->cfg.offload_objects;
 }
 
+/* Calls made due by, or begun by, a connection that went away are ended
+ * without running their bodies, so the heap never stays paused
+ * (docs/handoff.md#remote).  A heap busy on a worker is left alone: its
+ * calls are orphaned (owner NULL) and drained when the job ends. */
 void hd_heap_release_calls(hd_heap *hh, hd_conn *c)
 {
-    for (int guard = 0; guard < 100000; guard++) {
+    if (c) {
+        if (hh->due_owner == c)
+            hh->due_owner = NULL;
+        for (int i = 0; i < 64; i++)
+            if (hh->call_owner[i] == c)
+                hh->call_owner[i] = NULL;
+    }
+    if (hh->busy)
+        return;
+    for (int guard = 0; guard < 1000000; guard++) {
         uint32_t depth = hp_call_depth(hh->h);
-        if (hp_call_due(hh->h) && (hh->due_owner == c || hh->due_owner == NULL)) {
+        if (hp_call_due(hh->h)) {
+            if (hh->due_owner)
+                break; /* someone alive will run it */
             hp_call call;
-            if (hp_call_begin(hh->h, &call) == 0) {
-                if (hp_call_depth(hh->h) < 64)
-                    hh->call_owner[hp_call_depth(hh->h)] = c;
-                hp_call_end(hh->h);
-            }
+            if (hp_call_begin(hh->h, &call) != 0)
+                continue; /* too deep: dropped by the engine */
+            if (hp_call_depth(hh->h) < 64)
+                hh->call_owner[hp_call_depth(hh->h)] = NULL;
+            hp_call_end(hh->h);
             continue;
         }
-        if (depth > 0 && depth < 64 && hh->call_owner[depth] == c && !hp_call_due(hh->h)) {
+        if (depth > 0 && (depth >= 64 || hh->call_owner[depth] == NULL)) {
             hp_call_end(hh->h);
             continue;
         }
         break;
     }
-    if (hh->due_owner == c)
-        hh->due_owner = NULL;
-    for (int i = 0; i < 64; i++)
-        if (hh->call_owner[i] == c)
-            hh->call_owner[i] = NULL;
 }
