@@ -24,6 +24,7 @@ void hd_reply_init(hd_reply *r, uint64_t id)
     heapd__response__init(&r->resp);
     r->resp.id = id;
     r->chunks = NULL;
+    r->made_due = false;
 }
 
 void hd_reply_free(hd_reply *r)
@@ -291,7 +292,9 @@ static void op_request(hd_heap *hh, const Heapd__Op *op, hd_reply *r)
     hp_heap *h = hh->h;
     int64_t value = 0;
     bool has_value = false;
+    bool due_before = hp_call_due(h);
     int rc = run_op(h, op, &value, &has_value);
+    r->made_due = !due_before && hp_call_due(h);
     if (rc == 1) {
         hd_reply_error(r, HEAPD__ERROR_CODE__INVALID_ARGUMENT, NULL,
                        "unknown op code %d", (int)op->code);
@@ -752,7 +755,7 @@ void hd_after_heap_request(hd_conn *c, hd_heap *hh, const Heapd__Request *req,
         uint32_t depth = hp_call_depth(hh->h);
         if (req->op->code == HEAPD__OP_CODE__CALL_BEGIN && depth < 64)
             hh->call_owner[depth] = c;
-        if (hp_call_due(hh->h) && r->resp.op->due)
+        if (r->made_due)
             hh->due_owner = c;
     }
     hd_heap_flush_events(hh);

@@ -163,6 +163,7 @@ typedef struct hd_chunk hd_chunk;
 typedef struct hd_reply {
     Heapd__Response resp;
     hd_chunk *chunks;
+    bool made_due; /* this request made a call due (it owns the call) */
 } hd_reply;
 
 void hd_reply_init(hd_reply *r, uint64_t id);
