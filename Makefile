@@ -29,7 +29,11 @@ build-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 
 run: build
-	./build/release/bin/heapbench demo
+	@echo "heapd: serving in the foreground (Ctrl-C stops it). From another terminal:"
+	@echo "  ./build/release/bin/heapctl ping"
+	@echo "  ./build/release/bin/heapctl heap create demo"
+	@echo "  ./build/release/bin/heapbench demo   # the talk's code, engine only"
+	./build/release/bin/heapd
 
 test: build build-asan
 	ctest --preset release
