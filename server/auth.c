@@ -54,7 +54,8 @@ bool hd_token_equal(const uint8_t t[HD_TOKEN_BYTES], const char *hex)
     for (int i = 0; i < HD_TOKEN_BYTES; i++) {
         int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
         diff |= (unsigned)(hi < 0 || lo < 0);
-        diff |= (unsigned)(((hi << 4) | lo) ^ t[i]) & 0xff;
+        unsigned byte = ((unsigned)(hi & 15) << 4) | (unsigned)(lo & 15);
+        diff |= (byte ^ t[i]) & 0xff;
     }
     return diff == 0;
 }

@@ -64,6 +64,7 @@ static const char usage[] =
     "                           unfinished this long (30000)\n"
     "  --offload-objects N      heaps with more objects run on worker threads\n"
     "                           (200000)\n"
+    "  --max-walk-nodes N       largest object graph a walk returns (20000)\n"
     "  --version, --help\n";
 
 static int parse_size(const char *v, uint64_t *out)

@@ -65,8 +65,11 @@ static void send_reply(hd_conn *c, hd_reply *r)
 static void wake_waiters(hd_server *s, hd_heap *hh)
 {
     for (hd_conn *c = s->conns; c; c = c->next)
-        if (c->blocked && !c->closing && (c->current == hh || !c->current))
+        if (c->blocked && !c->closing && (c->current == hh || !c->current)) {
             hd_conn_resume(c);
+            if (hh->busy)
+                break; /* the next one waits for this job */
+        }
 }
 
 static void job_done(uv_work_t *w, int status)
@@ -93,13 +96,14 @@ static void job_done(uv_work_t *w, int status)
     free(j);
     if (hh)
         hd_heap_release_calls(hh, NULL); /* calls orphaned during the job */
-    if (c->closing) {
-        hd_conn_close(c); /* finishes the close deferred for the job */
-    } else {
-        hd_conn_resume(c);
-    }
+    /* Others waiting for this heap go first: a client pipelining many
+     * requests on a big heap does not starve them (docs/server.md). */
     if (hh)
         wake_waiters(s, hh);
+    if (c->closing)
+        hd_conn_close(c); /* finishes the close deferred for the job */
+    else if (!c->job)
+        hd_conn_resume(c);
     if (s->stopping)
         hd_server_stop(s);
 }
@@ -183,8 +187,10 @@ static void on_written(uv_write_t *req, int status)
         hd_conn_close(c);
         return;
     }
-    if (pending_output(c) < c->srv->cfg.output_high_water / 2)
+    if (pending_output(c) < c->srv->cfg.output_high_water / 2) {
+        c->stalled_since_ms = 0;
         hd_conn_resume(c);
+    }
 }
 
 void hd_conn_flush(hd_conn *c)
@@ -334,7 +340,18 @@ static void process(hd_conn *c)
         memmove(c->in.p, c->in.p + off, c->in.len - off);
         c->in.len -= off;
     }
-    c->partial_since_ms = c->in.len ? (c->partial_since_ms ? c->partial_since_ms : now) : 0;
+    /* The unfinished-frame clock starts when a frame starts: after the last
+     * complete one, or now.  A frame waiting for a busy heap is complete. */
+    if (!c->in.len || c->blocked)
+        c->partial_since_ms = 0;
+    else if (off || !c->partial_since_ms)
+        c->partial_since_ms = now;
+    if (pending_output(c) >= s->cfg.output_high_water) {
+        if (!c->stalled_since_ms)
+            c->stalled_since_ms = now;
+    } else {
+        c->stalled_since_ms = 0;
+    }
     hd_conn_flush(c);
     if (c->closing)
         return;
@@ -419,8 +436,8 @@ void hd_conn_close(hd_conn *c)
     if (!c->closing) {
         c->closing = true;
         stop_reading(c);
-        if (c->current)
-            hd_heap_release_calls(c->current, c);
+        for (hd_heap *hh = c->srv->heaps; hh; hh = hh->next)
+            hd_heap_release_calls(hh, c);
         bool was_subscribed = c->subscribed;
         c->subscribed = false;
         if (was_subscribed)

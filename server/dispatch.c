@@ -135,7 +135,7 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
     case HEAPD__OP_CODE__DUP:
         return hp_dup(h);
     case HEAPD__OP_CODE__ROLL:
-        return op->i < 0 || op->i > UINT32_MAX ? HP_E_ARG : hp_roll(h, (uint32_t)op->i);
+        return op->i < 0 || op->i > UINT32_MAX ? 2 : hp_roll(h, (uint32_t)op->i);
     case HEAPD__OP_CODE__BUILD_TUPLE:
     case HEAPD__OP_CODE__BUILD_LIST:
     case HEAPD__OP_CODE__BUILD_SET:
@@ -145,7 +145,7 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
     case HEAPD__OP_CODE__GC_GET_REFERRERS:
     case HEAPD__OP_CODE__GC_GET_REFERENTS: {
         if (op->i < 0 || op->i > UINT32_MAX / 2)
-            return HP_E_ARG;
+            return 2;
         uint32_t n = (uint32_t)op->i;
         switch (op->code) {
         case HEAPD__OP_CODE__BUILD_TUPLE:
@@ -186,7 +186,7 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
         return hp_delete_global(h, s);
     case HEAPD__OP_CODE__FRAME_PUSH:
         if (op->i < 0 || op->j < 0 || op->i > 65535 || op->j > 65535)
-            return HP_E_ARG;
+            return 2;
         return hp_frame_push(h, (uint32_t)op->i, (uint32_t)op->j);
     case HEAPD__OP_CODE__FRAME_POP:
         return hp_frame_pop(h, op->i != 0);
@@ -194,7 +194,7 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
     case HEAPD__OP_CODE__LOAD_LOCAL:
     case HEAPD__OP_CODE__DELETE_LOCAL:
         if (op->i < 0 || op->i > 65535)
-            return HP_E_ARG;
+            return 2;
         return op->code == HEAPD__OP_CODE__STORE_LOCAL  ? hp_store_local(h, (uint32_t)op->i)
                : op->code == HEAPD__OP_CODE__LOAD_LOCAL ? hp_load_local(h, (uint32_t)op->i)
                                                         : hp_delete_local(h, (uint32_t)op->i);
@@ -300,12 +300,13 @@ static void op_request(hd_heap *hh, const Heapd__Op *op, hd_reply *r)
                        "unknown op code %d", (int)op->code);
         return;
     }
+    if (rc == 2) {
+        hd_reply_error(r, HEAPD__ERROR_CODE__INVALID_ARGUMENT, NULL,
+                       "an argument of op %d is out of range", (int)op->code);
+        return;
+    }
     if (rc < 0) {
-        if (rc == HP_E_ARG && !*hp_errmsg(h))
-            hd_reply_error(r, HEAPD__ERROR_CODE__INVALID_ARGUMENT, NULL,
-                           "argument out of range");
-        else
-            engine_error(r, h, rc);
+        engine_error(r, h, rc);
         return;
     }
     Heapd__OpResult *res = hd_reply_alloc(r, sizeof *res);
@@ -753,7 +754,7 @@ void hd_after_heap_request(hd_conn *c, hd_heap *hh, const Heapd__Request *req,
 {
     if (req->body_case == HEAPD__REQUEST__BODY_OP && !r->resp.error) {
         uint32_t depth = hp_call_depth(hh->h);
-        if (req->op->code == HEAPD__OP_CODE__CALL_BEGIN && depth < 64)
+        if (req->op->code == HEAPD__OP_CODE__CALL_BEGIN && depth < HD_MAX_CALLS)
             hh->call_owner[depth] = c;
         if (r->made_due)
             hh->due_owner = c;
@@ -763,28 +764,30 @@ void hd_after_heap_request(hd_conn *c, hd_heap *hh, const Heapd__Request *req,
 
 /* ---- session requests ----------------------------------------------------------------- */
 
-static void remember_opened(hd_conn *c, const char *name)
+/* Access is remembered per heap, not per name: a heap destroyed and
+ * created again under the same name needs its new token. */
+static void remember_opened(hd_conn *c, const hd_heap *hh)
 {
     for (uint32_t i = 0; i < c->nopened; i++)
-        if (strcmp(c->opened[i], name) == 0)
+        if (c->opened[i] == hh->serial)
             return;
     if (c->nopened == c->capopened) {
         uint32_t cap = c->capopened ? c->capopened * 2 : 4;
         if (cap > 4096)
             return;
-        void *p = realloc(c->opened, cap * sizeof *c->opened);
+        uint64_t *p = realloc(c->opened, cap * sizeof *p);
         if (!p)
             return;
         c->opened = p;
         c->capopened = cap;
     }
-    snprintf(c->opened[c->nopened++], HD_NAME_MAX + 1, "%s", name);
+    c->opened[c->nopened++] = hh->serial;
 }
 
-static bool opened_before(const hd_conn *c, const char *name)
+static bool opened_before(const hd_conn *c, const hd_heap *hh)
 {
-    for (uint32_t i = 0; i < c->nopened; i++)
-        if (strcmp(c->opened[i], name) == 0)
+    for (uint32_t i = 0; hh && i < c->nopened; i++)
+        if (c->opened[i] == hh->serial)
             return true;
     return false;
 }
@@ -933,7 +936,7 @@ hd_action hd_dispatch(hd_conn *c, const Heapd__Request *req, hd_reply *r)
         hr->name = rdup(r, hh->name);
         hr->token = tok;
         hr->profile = rdup(r, hp_heap_profile(hh->h));
-        remember_opened(c, hh->name);
+        remember_opened(c, hh);
         set_current(c, hh);
         r->resp.result_case = HEAPD__RESPONSE__RESULT_HEAP_CREATED;
         r->resp.heap_created = hr;
@@ -943,7 +946,7 @@ hd_action hd_dispatch(hd_conn *c, const Heapd__Request *req, hd_reply *r)
         hd_heap *hh = authorize(c, req->heap_open->name, req->heap_open->token, r);
         if (!hh)
             return HD_DONE;
-        remember_opened(c, hh->name);
+        remember_opened(c, hh);
         set_current(c, hh);
         Heapd__HeapInfoResult *hi = heap_info(r, hh);
         if (!hi)
@@ -974,7 +977,8 @@ hd_action hd_dispatch(hd_conn *c, const Heapd__Request *req, hd_reply *r)
                                "no heap open: create or open one first");
                 return HD_DONE;
             }
-        } else if (opened_before(c, in->name) && (hh = hd_heap_find(s, in->name))) {
+        } else if (opened_before(c, hd_heap_find(s, in->name))) {
+            hh = hd_heap_find(s, in->name);
             /* this connection proved the token already */
         } else if (!(hh = authorize(c, in->name, in->token, r))) {
             return HD_DONE;
@@ -994,7 +998,7 @@ hd_action hd_dispatch(hd_conn *c, const Heapd__Request *req, hd_reply *r)
         heapd__heap_list_result__init(hl);
         size_t n = 0;
         for (hd_heap *hh = s->heaps; hh; hh = hh->next) {
-            if (!c->admin && !opened_before(c, hh->name))
+            if (!c->admin && !opened_before(c, hh))
                 continue;
             if (!(items[n] = heap_info(r, hh)))
                 return oom(r), HD_DONE;

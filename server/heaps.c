@@ -36,8 +36,10 @@ static bool valid_name(const char *n)
 static void on_event(void *ctx, const hp_event *e)
 {
     hd_heap *hh = ctx;
-    if (hh->npending == MAX_PENDING_EVENTS)
-        return; /* counted as dropped at delivery */
+    if (hh->npending == MAX_PENDING_EVENTS) {
+        hh->events_lost++; /* reported as dropped at delivery */
+        return;
+    }
     if (hh->npending == hh->cappending) {
         size_t cap = hh->cappending ? hh->cappending * 2 : 64;
         Heapd__Event *p = realloc(hh->pending_events, cap * sizeof *p);
@@ -105,6 +107,12 @@ void hd_heap_flush_events(hd_heap *hh)
     if (hh->npending == 0)
         return;
     hd_server *s = hh->srv;
+    if (hh->events_lost) {
+        for (hd_conn *c = s->conns; c; c = c->next)
+            if (subscribed_to(c, hh))
+                c->dropped += hh->events_lost;
+        hh->events_lost = 0;
+    }
     for (size_t i = 0; i < hh->npending; i++) {
         Heapd__Event ev = hh->pending_events[i];
         ev.type = (char *)type_name_of(ev.seq);
@@ -185,6 +193,7 @@ hd_heap *hd_heap_create(hd_server *s, const char *name, const char *profile,
     }
     snprintf(hh->name, sizeof hh->name, "%s", name);
     hh->srv = s;
+    hh->serial = ++s->heap_serial;
     hh->max_objects = max_objects;
     hh->max_bytes = max_bytes;
     hh->next = s->heaps;
@@ -238,7 +247,7 @@ void hd_heap_release_calls(hd_heap *hh, hd_conn *c)
     if (c) {
         if (hh->due_owner == c)
             hh->due_owner = NULL;
-        for (int i = 0; i < 64; i++)
+        for (int i = 0; i < HD_MAX_CALLS; i++)
             if (hh->call_owner[i] == c)
                 hh->call_owner[i] = NULL;
     }
@@ -252,15 +261,16 @@ void hd_heap_release_calls(hd_heap *hh, hd_conn *c)
             hp_call call;
             if (hp_call_begin(hh->h, &call) != 0)
                 continue; /* too deep: dropped by the engine */
-            if (hp_call_depth(hh->h) < 64)
+            if (hp_call_depth(hh->h) < HD_MAX_CALLS)
                 hh->call_owner[hp_call_depth(hh->h)] = NULL;
             hp_call_end(hh->h);
             continue;
         }
-        if (depth > 0 && (depth >= 64 || hh->call_owner[depth] == NULL)) {
+        if (depth > 0 && (depth >= HD_MAX_CALLS || hh->call_owner[depth] == NULL)) {
             hp_call_end(hh->h);
             continue;
         }
         break;
     }
+    hd_heap_flush_events(hh);
 }

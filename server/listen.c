@@ -208,10 +208,17 @@ static void sweep(uv_timer_t *t)
         next = c->next;
         if (c->closing || c->job)
             continue;
+        if (c->blocked)
+            c->partial_since_ms = 0; /* waiting for a heap, not for the client */
         if (c->partial_since_ms && now - c->partial_since_ms > s->cfg.frame_timeout_ms) {
             hd_log(HD_WARN, "closing a client that left a frame unfinished");
             hd_conn_close(c);
-        } else if (now - c->last_frame_ms > s->cfg.idle_timeout_ms && !c->subscribed) {
+        } else if (c->stalled_since_ms &&
+                   now - c->stalled_since_ms > s->cfg.frame_timeout_ms) {
+            hd_log(HD_WARN, "closing a client that does not read its replies");
+            hd_conn_close(c);
+        } else if (now - c->last_frame_ms > s->cfg.idle_timeout_ms && !c->subscribed &&
+                   !c->blocked) {
             hd_log(HD_INFO, "closing an idle client");
             hd_conn_close(c);
         }

@@ -18,6 +18,9 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Big heaps run on libuv's pool (docs/server.md#isolation): more
+     * threads than its default 4, so several can collect at once. */
+    setenv("UV_THREADPOOL_SIZE", "16", 0);
     hd_log_open(cfg.log_file, cfg.log_level);
     hd_server s;
     hd_server_init(&s, uv_default_loop(), &cfg);

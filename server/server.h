@@ -23,6 +23,7 @@
 #define HD_PROTOCOL 1
 #define HD_MAX_LISTEN 16
 #define HD_NAME_MAX 64
+#define HD_MAX_CALLS 256 /* the engine's HP_MAX_LEVELS */
 
 /* ---- configuration (config.c) -------------------------------------------- */
 
@@ -97,11 +98,13 @@ typedef struct hd_heap {
     bool doomed;      /* destroyed while busy: freed when the job ends */
     uint32_t users;   /* connections whose current heap this is */
     hd_conn *due_owner;            /* whose operation made a call due */
-    hd_conn *call_owner[64];       /* who began each call level */
+    hd_conn *call_owner[HD_MAX_CALLS]; /* who began each call level */
     /* events produced by the engine, delivered by the loop thread */
     Heapd__Event *pending_events;
     size_t npending, cappending;
     uint64_t event_seq;
+    uint64_t events_lost;  /* over the pending cap, not yet reported */
+    uint64_t serial;       /* unique for the daemon's life */
     struct hd_heap *next; /* registry list */
 } hd_heap;
 
@@ -137,13 +140,14 @@ struct hd_conn {
     bool reading, closing, blocked;
     bool job;                 /* a request of ours runs on the pool */
     hd_heap *current;
-    char (*opened)[HD_NAME_MAX + 1]; /* heaps this connection opened */
+    uint64_t *opened;         /* serials of heaps this connection opened */
     uint32_t nopened, capopened;
     uint64_t last_frame_ms;   /* when the last complete frame arrived */
     uint64_t partial_since_ms;/* when the unfinished frame started, or 0 */
     bool subscribed, sub_all;
     uint32_t sub_mask;
     uint64_t dropped;         /* events not delivered (slow reader) */
+    uint64_t stalled_since_ms;/* output above high water since, or 0 */
     struct hd_conn *prev, *next;
     struct hd_conn *wait_next;/* in the queue of a busy heap */
 };
@@ -209,7 +213,7 @@ struct hd_server {
     uint32_t nconns;
     hd_heap *heaps;
     uint32_t nheaps;
-    uint64_t heap_seq;
+    uint64_t heap_seq, heap_serial;
     uint32_t jobs;
     uv_signal_t sig[3];
     uv_timer_t sweep;
