@@ -251,7 +251,10 @@ hp_obj *hp_class_lookup(const hp_obj *cls, const char *name);
 uint64_t hp_refcount(const hp_heap *h, const hp_obj *o);
 uint64_t hp_getsizeof(const hp_heap *h, const hp_obj *o);
 /* repr() with CPython's formatting into buf (NUL-terminated, truncated to
- * cap).  Returns the length of the full repr, like snprintf. */
+ * cap).  Returns the length of the repr, like snprintf, except that the
+ * walk stops once cap bytes are produced: a return of cap or more means
+ * "truncated", not the full length (a graph sharing objects can have an
+ * exponentially long repr). */
 size_t hp_repr(const hp_heap *h, const hp_obj *o, char *buf, size_t cap);
 size_t hp_tostr(const hp_heap *h, const hp_obj *o, char *buf, size_t cap);
 

@@ -785,6 +785,9 @@ static const char *recursive_repr(const hp_obj *o)
     }
 }
 
+/* How far a repr is followed when only its length is asked for. */
+#define REPR_COUNT_LIMIT ((size_t)1 << 26)
+
 typedef struct repr_frame {
     const hp_obj *o;
     uint64_t pos;   /* next item (sequence index or iteration cursor) */
@@ -881,7 +884,10 @@ void hp__repr(const hp_heap *h, const hp_obj *o, hp_buf *b)
     st.n = 0;
     st.cap = sizeof st.local / sizeof st.local[0];
     repr_enter(h, o, &st, b);
-    while (st.n > 0) {
+    /* Stop once the output is full: a graph that shares one object many
+     * times over prints exponentially long, and nobody reads past cap. */
+    size_t stop = b->cap ? b->cap : REPR_COUNT_LIMIT;
+    while (st.n > 0 && b->len < stop) {
         repr_frame *f = &st.v[st.n - 1];
         hp_obj *item = next_item(f, b);
         if (item) {

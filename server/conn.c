@@ -83,6 +83,9 @@ static void job_done(uv_work_t *w, int status)
     hh->busy = false;
     c->job = false;
     if (hh->doomed) {
+        /* Those waiting for it now have no current heap: wake them to
+         * hear so.  They look for the heap by pointer, so before it goes. */
+        wake_waiters(s, hh);
         hd_heap_free_doomed(hh);
         hh = NULL;
     } else {
@@ -92,6 +95,10 @@ static void job_done(uv_work_t *w, int status)
     if (!c->closing)
         send_reply(c, &j->reply);
     hd_reply_free(&j->reply);
+    if (s->stopping && !c->closing) {
+        hd_conn_flush(c); /* the reply in flight at SIGTERM goes out */
+        hd_conn_close(c);
+    }
     heapd__request__free_unpacked(j->req, NULL);
     free(j);
     if (hh)

@@ -671,6 +671,34 @@ static int walk_edge(void *ctx, const hp_walk_edge *e)
     return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A capped walk keeps only edges between nodes it returns. */
+static void drop_dangling_edges(Heapd__Graph *g)
+{
+    uint64_t *ids = malloc((g->n_nodes + 1) * sizeof *ids);
+    if (!ids) {
+        g->n_edges = 0;
+        return;
+    }
+    for (size_t i = 0; i < g->n_nodes; i++)
+        ids[i] = g->nodes[i]->id;
+    qsort(ids, g->n_nodes, sizeof *ids, cmp_u64);
+    size_t kept = 0;
+    for (size_t i = 0; i < g->n_edges; i++) {
+        Heapd__GraphEdge *e = g->edges[i];
+        if (bsearch(&e->from, ids, g->n_nodes, sizeof *ids, cmp_u64) &&
+            bsearch(&e->to, ids, g->n_nodes, sizeof *ids, cmp_u64))
+            g->edges[kept++] = e;
+    }
+    g->n_edges = kept;
+    free(ids);
+}
+
 static void walk_request(hd_heap *hh, const Heapd__Walk *wk, hd_reply *r, uint32_t cap)
 {
     hp_heap *h = hh->h;
@@ -702,6 +730,8 @@ static void walk_request(hd_heap *hh, const Heapd__Walk *wk, hd_reply *r, uint32
                        "the graph does not fit in memory");
         return;
     }
+    if (g->capped)
+        drop_dangling_edges(g);
     r->resp.result_case = HEAPD__RESPONSE__RESULT_GRAPH;
     r->resp.graph = g;
 }

@@ -262,7 +262,8 @@ void hd_server_stop(hd_server *s)
         for (hd_conn *c = s->conns, *next; c; c = next) {
             next = c->next;
             hd_conn_flush(c);
-            hd_conn_close(c);
+            if (!c->job) /* a job's reply is sent first (job_done) */
+                hd_conn_close(c);
         }
     }
     if (s->nconns == 0 && s->jobs == 0 && !uv_is_closing((uv_handle_t *)&s->sweep)) {
