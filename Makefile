@@ -2,11 +2,18 @@
 # Every dependency is a Debian package, installed by name with apt-get.
 
 DEB_PACKAGES := build-essential cmake pkg-config check libuv1-dev \
-                libprotobuf-c-dev protobuf-c-compiler graphviz
+                libprotobuf-c-dev protobuf-c-compiler graphviz \
+                clang libclang-rt-14-dev
+# What `make bench` compares against (CPython comes from pyenv).
+BENCH_PACKAGES := redis-server redis-tools
+# Requests per `heapbench rpc` run: P=16 runs need more to last seconds.
+BENCH_RPC_P1 ?= 1000000
+BENCH_RPC_P16 ?= 5000000
+HEAPBENCH := ./build/release/bin/heapbench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test bench clean
+.PHONY: all deps bench-deps build build-asan build-fuzz run test bench clean
 
 all: build
 
@@ -35,12 +42,27 @@ run: build
 	@echo "  ./build/release/bin/heapbench demo   # the talk's code, engine only"
 	./build/release/bin/heapd
 
-test: build build-asan
+build-fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+# Release and ASan+UBSan builds run every test; the fuzz build runs the
+# libFuzzer target for 60 s over the frame decoder and dispatcher.
+test: build build-asan build-fuzz
 	ctest --preset release
 	ctest --preset asan
+	ctest --preset fuzz
 
-bench: build
-	./build/release/bin/heapbench gc --objects 1000000
+# The packages the benchmarks need, installed exactly as `deps` installs.
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
+
+# Every benchmark of docs/bench.md; each prints its result as its last line.
+bench: build bench-deps
+	$(HEAPBENCH) gc --objects 1000000
+	$(HEAPBENCH) rpc --clients 50 --requests $(BENCH_RPC_P1) --pipeline 1
+	$(HEAPBENCH) rpc --clients 50 --requests $(BENCH_RPC_P16) --pipeline 16
+	$(HEAPBENCH) isolation --objects 5000000
 
 clean:
 	rm -rf build

@@ -179,6 +179,10 @@ hp_heap *hp_heap_new(const hp_config *cfg, const char **err)
         goto fail;
     h->workcap = WORK_CAP;
     h->nframes = 1;
+    h->frames[0].stack = malloc(16 * sizeof(hp_obj *));
+    if (!h->frames[0].stack)
+        goto fail;
+    h->frames[0].cap = 16;
     h->nlevels = 1;
     hp__gc_init(h);
     if (make_shared(h) < 0 || make_roots(h) < 0)
@@ -557,8 +561,12 @@ int hp_frame_push(hp_heap *h, uint32_t nargs, uint32_t nlocals)
     if (h->nframes >= HP_MAX_FRAMES)
         return hp__error(h, HP_E_RUNTIME, "maximum recursion depth exceeded");
     hp_obj **locals = calloc(nlocals ? nlocals : 1, sizeof(hp_obj *));
-    if (!locals)
+    hp_obj **stack = malloc(16 * sizeof(hp_obj *));
+    if (!locals || !stack) {
+        free(locals);
+        free(stack);
         return hp__error(h, HP_E_NOMEM, "out of memory");
+    }
     hp_frame *caller = hp__frame(h);
     caller->sp -= nargs;
     if (nargs)
@@ -568,6 +576,8 @@ int hp_frame_push(hp_heap *h, uint32_t nargs, uint32_t nlocals)
     f->func = caller->stack[--caller->sp];
     f->locals = locals;
     f->nlocals = nlocals;
+    f->stack = stack; /* never NULL: &stack[sp - 0] is defined */
+    f->cap = 16;
     return hp__op_end(h, 0);
 }
 

@@ -160,6 +160,10 @@ void hd_conn_flush(hd_conn *c);
 /* Continue handling buffered frames (after a job or backpressure). */
 void hd_conn_resume(hd_conn *c);
 bool hd_conn_can_take_events(const hd_conn *c);
+/* A connection on fd, an already connected stream socket the connection
+ * then owns (fuzzhook.c: for tests/fuzz/, which feed it bytes without a
+ * listener).  NULL if it cannot be set up; fd is then the caller's. */
+hd_conn *hd_conn_adopt(hd_server *s, int fd);
 
 /* ---- replies (dispatch.c) ---------------------------------------------------------
  * A response and everything it points to live in one arena, freed at once. */

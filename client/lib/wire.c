@@ -278,12 +278,17 @@ int hc_flush(hc_client *c, int timeout_ms)
 {
     hc__clear_error(c);
     int64_t deadline = hc__deadline(timeout_ms);
-    while (c->out_off < c->out_len) {
-        int rc = hc__pump(c, deadline);
+    for (;;) {
+        int rc = hc__write_some(c);
+        if (rc < 0)
+            return rc;
+        if (c->out_off >= c->out_len)
+            return 0; /* all written: no need to wait for input */
+        rc = hc__pump(c, deadline); /* reads too, so the daemon is never
+                                       stuck writing to us */
         if (rc < 0)
             return rc;
     }
-    return 0;
 }
 
 static int recv_until(hc_client *c, Heapd__Response **resp, int64_t deadline)
@@ -303,7 +308,9 @@ static int recv_until(hc_client *c, Heapd__Response **resp, int64_t deadline)
         if (c->owed_live == 0)
             return hc__fail(c, HC_E_STATE, "no response is owed");
         int rc = hc__pump(c, deadline);
-        if (rc < 0)
+        /* A reply read just before the daemon closed is still delivered:
+         * look at the queue again before reporting the close. */
+        if (rc < 0 && !c->responses.n)
             return rc;
     }
 }
