@@ -792,8 +792,18 @@ int hp_list_extend(hp_heap *h)
         while (rc == 0 && hp_iter_items(src, &pos, &k, &v))
             rc = hp__list_append(h, l, k);
     }
-    if (rc < 0)
+    if (rc < 0) {
+        /* A failed call changes nothing: drop what was appended. */
+        hp_obj **it = hp__list_items(l);
+        uint32_t n = l->gc.n;
+        l->gc.n = m;
+        for (uint32_t i = n; i-- > m;) {
+            hp_obj *o = it[i];
+            it[i] = NULL;
+            hp__decref(h, o);
+        }
         return rc;
+    }
     if (l->gc.n < l->alloc)
         list_resize(h, l, l->gc.n);
     return finish(h, 0, 2);
