@@ -113,6 +113,9 @@ typedef enum hp_type {
 } hp_type;
 
 hp_type hp_typeof(const hp_obj *o);
+/* The name of a type code ("int", "list", "instance" for instances of
+ * user classes), for statistics and events where no object is at hand. */
+const char *hp_type_code_name(hp_type t);
 /* CPython's type name: "int", "list", ... and for instances their class's
  * name. */
 const char *hp_type_name(const hp_obj *o);

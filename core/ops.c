@@ -988,21 +988,25 @@ hp_type hp_typeof(const hp_obj *o)
     return (hp_type)o->type;
 }
 
-const char *hp_type_name(const hp_obj *o)
+const char *hp_type_code_name(hp_type t)
 {
     static const char *names[HP_T__COUNT] = {
         [HP_T_NONE] = "NoneType", [HP_T_BOOL] = "bool",     [HP_T_INT] = "int",
         [HP_T_FLOAT] = "float",   [HP_T_STR] = "str",       [HP_T_BYTES] = "bytes",
         [HP_T_TUPLE] = "tuple",   [HP_T_LIST] = "list",     [HP_T_DICT] = "dict",
         [HP_T_SET] = "set",       [HP_T_FROZENSET] = "frozenset",
-        [HP_T_CLASS] = "type",    [HP_T_FUNCTION] = "function",
-        [HP_T_WEAKREF] = "weakref.ReferenceType", [HP_T_CODE] = "code",
+        [HP_T_CLASS] = "type",    [HP_T_INSTANCE] = "instance",
+        [HP_T_FUNCTION] = "function", [HP_T_WEAKREF] = "weakref",
+        [HP_T_CODE] = "code",
     };
+    return t > 0 && t < HP_T__COUNT && names[t] ? names[t] : "object";
+}
+
+const char *hp_type_name(const hp_obj *o)
+{
     if (o->type == HP_T_INSTANCE)
         return ((const hp_inst *)o)->cls->name->data;
-    if (o->type == HP_T_WEAKREF)
-        return "weakref";
-    return o->type < HP_T__COUNT && names[o->type] ? names[o->type] : "object";
+    return hp_type_code_name((hp_type)o->type);
 }
 
 uint64_t hp_id(const hp_heap *h, const hp_obj *o)

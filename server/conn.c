@@ -407,6 +407,11 @@ void hd_conn_accepted(hd_server *s, uv_stream_t *listener)
     }
     if (listener->type == UV_TCP)
         uv_tcp_nodelay(&c->u.tcp, 1);
+    hd_conn_link(s, c);
+}
+
+void hd_conn_link(hd_server *s, hd_conn *c)
+{
     c->next = s->conns;
     if (s->conns)
         s->conns->prev = c;
@@ -414,7 +419,7 @@ void hd_conn_accepted(hd_server *s, uv_stream_t *listener)
     s->nconns++;
     s->accepted++;
     c->last_frame_ms = hd_now_ms(s);
-    start_reading(c);
+    hd_conn_resume(c); /* nothing to handle yet: starts reading */
 }
 
 static void on_closed(uv_handle_t *handle)

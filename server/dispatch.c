@@ -550,20 +550,6 @@ static void malloc_request(hd_heap *hh, hd_reply *r)
     r->resp.malloc = m;
 }
 
-static const char *type_code_name(int t)
-{
-    static const char *names[HP_T__COUNT] = {
-        [HP_T_NONE] = "NoneType", [HP_T_BOOL] = "bool",   [HP_T_INT] = "int",
-        [HP_T_FLOAT] = "float",   [HP_T_STR] = "str",     [HP_T_BYTES] = "bytes",
-        [HP_T_TUPLE] = "tuple",   [HP_T_LIST] = "list",   [HP_T_DICT] = "dict",
-        [HP_T_SET] = "set",       [HP_T_FROZENSET] = "frozenset",
-        [HP_T_CLASS] = "type",    [HP_T_INSTANCE] = "instance",
-        [HP_T_FUNCTION] = "function", [HP_T_WEAKREF] = "weakref",
-        [HP_T_CODE] = "code",
-    };
-    return names[t] ? names[t] : "?";
-}
-
 static void types_request(hd_heap *hh, hd_reply *r)
 {
     hp_type_stats ts;
@@ -582,7 +568,7 @@ static void types_request(hd_heap *hh, hd_reply *r)
         if (!ts.count[i])
             continue;
         heapd__type_count__init(&tc[n]);
-        tc[n].type = (char *)type_code_name(i);
+        tc[n].type = (char *)hp_type_code_name((hp_type)i);
         tc[n].count = ts.count[i];
         tc[n].bytes = ts.bytes[i];
         tcp[n] = &tc[n];

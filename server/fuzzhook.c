@@ -25,13 +25,6 @@ hd_conn *hd_conn_adopt(hd_server *s, int fd)
         hd_conn_close(c);
         return NULL;
     }
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
-    s->nconns++;
-    s->accepted++;
-    c->last_frame_ms = hd_now_ms(s);
-    hd_conn_resume(c); /* nothing to handle yet: starts reading */
+    hd_conn_link(s, c);
     return c;
 }

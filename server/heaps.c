@@ -88,20 +88,6 @@ void hd_heap_update_hook(hd_server *s, hd_heap *hh)
     hp_set_event_hook(hh->h, mask, mask ? on_event : NULL, hh);
 }
 
-static const char *type_name_of(uint64_t t)
-{
-    static const char *names[HP_T__COUNT] = {
-        [HP_T_NONE] = "NoneType", [HP_T_BOOL] = "bool",   [HP_T_INT] = "int",
-        [HP_T_FLOAT] = "float",   [HP_T_STR] = "str",     [HP_T_BYTES] = "bytes",
-        [HP_T_TUPLE] = "tuple",   [HP_T_LIST] = "list",   [HP_T_DICT] = "dict",
-        [HP_T_SET] = "set",       [HP_T_FROZENSET] = "frozenset",
-        [HP_T_CLASS] = "type",    [HP_T_INSTANCE] = "object",
-        [HP_T_FUNCTION] = "function", [HP_T_WEAKREF] = "weakref",
-        [HP_T_CODE] = "code",
-    };
-    return t < HP_T__COUNT && names[t] ? names[t] : "";
-}
-
 void hd_heap_flush_events(hd_heap *hh)
 {
     if (hh->npending == 0)
@@ -115,7 +101,7 @@ void hd_heap_flush_events(hd_heap *hh)
     }
     for (size_t i = 0; i < hh->npending; i++) {
         Heapd__Event ev = hh->pending_events[i];
-        ev.type = (char *)type_name_of(ev.seq);
+        ev.type = (char *)hp_type_code_name((hp_type)ev.seq);
         ev.heap = hh->name;
         ev.seq = ++hh->event_seq;
         for (hd_conn *c = s->conns; c; c = c->next) {

@@ -153,6 +153,8 @@ struct hd_conn {
 };
 
 void hd_conn_accepted(hd_server *s, uv_stream_t *listener);
+/* Adds an initialised, open connection to the server and starts reading. */
+void hd_conn_link(hd_server *s, hd_conn *c);
 void hd_conn_close(hd_conn *c);
 /* Appends a ServerMessage frame to the output; flushes when asked. */
 int hd_conn_send(hd_conn *c, const Heapd__ServerMessage *m);
