@@ -283,6 +283,51 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Requests handled on the loop thread are unpacked into one bump arena,
+ * reset after each request: no malloc per request.  What does not fit
+ * spills to malloc.  A request that goes to the thread pool is unpacked
+ * again with malloc, since it outlives the arena's next reset. */
+static struct {
+    uint8_t buf[1 << 20];
+    size_t used;
+    bool spilled;
+} arena;
+
+static void *arena_alloc(void *data, size_t n)
+{
+    (void)data;
+    n = (n + 15) & ~(size_t)15;
+    if (sizeof arena.buf - arena.used >= n) {
+        void *p = arena.buf + arena.used;
+        arena.used += n;
+        return p;
+    }
+    arena.spilled = true;
+    return malloc(n);
+}
+
+static void arena_free(void *data, void *p)
+{
+    (void)data;
+    if ((uint8_t *)p < arena.buf || (uint8_t *)p >= arena.buf + sizeof arena.buf)
+        free(p);
+}
+
+static ProtobufCAllocator arena_allocator = {arena_alloc, arena_free, NULL};
+
+static Heapd__Request *unpack_request(size_t n, const uint8_t *p)
+{
+    return heapd__request__unpack(&arena_allocator, n, p);
+}
+
+static void release_request(Heapd__Request *req)
+{
+    if (arena.spilled)
+        heapd__request__free_unpacked(req, &arena_allocator);
+    arena.used = 0;
+    arena.spilled = false;
+}
+
 /* Handles every complete frame in the input, in order, as long as the
  * connection is not waiting for a heap or its own output. */
 static void process(hd_conn *c)
@@ -306,7 +351,7 @@ static void process(hd_conn *c)
         if (c->in.len - off - 4 < n)
             break;
         c->last_frame_ms = now;
-        Heapd__Request *req = heapd__request__unpack(NULL, n, c->in.p + off + 4);
+        Heapd__Request *req = unpack_request(n, c->in.p + off + 4);
         if (!req) {
             hd_reply r;
             hd_reply_init(&r, 0);
@@ -322,13 +367,15 @@ static void process(hd_conn *c)
         hd_action a = hd_dispatch(c, req, &r);
         if (a == HD_WAIT) {
             hd_reply_free(&r);
-            heapd__request__free_unpacked(req, NULL);
+            release_request(req);
             c->blocked = true; /* the frame stays; retried when the heap is free */
             break;
         }
         off += 4 + (size_t)n;
         if (a == HD_OFFLOAD) {
             hd_reply_free(&r);
+            release_request(req);
+            req = heapd__request__unpack(NULL, n, c->in.p + off - n);
             if (start_job(c, req) < 0) {
                 hd_reply_init(&r, req->id);
                 hd_reply_error(&r, HEAPD__ERROR_CODE__INTERNAL, NULL,
@@ -341,7 +388,7 @@ static void process(hd_conn *c)
         }
         send_reply(c, &r);
         hd_reply_free(&r);
-        heapd__request__free_unpacked(req, NULL);
+        release_request(req);
     }
     if (off) {
         memmove(c->in.p, c->in.p + off, c->in.len - off);

@@ -27,11 +27,18 @@ void hd_reply_init(hd_reply *r, uint64_t id)
     r->made_due = false;
 }
 
+/* One first-size chunk kept per thread: most replies need exactly one. */
+#define CHUNK_SIZE 16384
+static _Thread_local hd_chunk *spare_chunk;
+
 void hd_reply_free(hd_reply *r)
 {
     for (hd_chunk *c = r->chunks, *n; c; c = n) {
         n = c->next;
-        free(c);
+        if (!spare_chunk && c->cap == CHUNK_SIZE)
+            spare_chunk = c;
+        else
+            free(c);
     }
     r->chunks = NULL;
 }
@@ -41,8 +48,13 @@ void *hd_reply_alloc(hd_reply *r, size_t n)
     n = (n + 15) & ~(size_t)15;
     hd_chunk *c = r->chunks;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
-        c = malloc(sizeof *c + cap);
+        size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+        if (cap == CHUNK_SIZE && spare_chunk) {
+            c = spare_chunk;
+            spare_chunk = NULL;
+        } else {
+            c = malloc(sizeof *c + cap);
+        }
         if (!c)
             return NULL;
         c->next = r->chunks;

@@ -3,17 +3,12 @@
  * pyenv version's interpreter and running a script in a fresh process,
  * its stdout captured.
  */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
-
-extern char **environ;
 
 /* The first line `cmd` prints, without its newline; "" if none. */
 static void first_line_of(const char *cmd, char *out, size_t cap)
@@ -86,43 +81,5 @@ int cpython_run(const char *python, const char *script, const char *const *args,
     for (int i = 0; args[i] && argc < 63; i++)
         argv[argc++] = args[i];
     argv[argc] = NULL;
-
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    pid_t pid;
-    int err =
-        posix_spawn(&pid, python, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (err != 0) {
-        close(fds[0]);
-        return -1;
-    }
-    size_t len = 0;
-    for (;;) {
-        char buf[4096];
-        ssize_t k = read(fds[0], buf, sizeof buf);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        size_t take = (size_t)k;
-        if (len + take > cap - 1)
-            take = cap - 1 - len;
-        memcpy(out + len, buf, take);
-        len += take;
-    }
-    out[len] = 0;
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return bench_run_capture(argv, out, cap);
 }

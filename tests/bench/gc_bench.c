@@ -216,12 +216,6 @@ static int python_run(const char *python, uint64_t n, sample *out)
 
 /* ---- statistics and report ----------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median of field `off` (a double) over n samples. */
 static double median_of(const sample *s, int n, size_t off)
 {
@@ -230,8 +224,7 @@ static double median_of(const sample *s, int n, size_t off)
         abort();
     for (int i = 0; i < n; i++)
         memcpy(&v[i], (const char *)&s[i] + off, sizeof(double));
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    double m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    double m = bench_median(v, n);
     free(v);
     return m;
 }

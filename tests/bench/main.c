@@ -12,6 +12,14 @@ static void usage(FILE *f)
         f,
         "usage: heapbench gc [--objects N] [--runs R] [--python PATH] "
         "[--heap-only]\n"
+        "       heapbench rpc [--server ADDR] [--clients C] [--requests N] "
+        "[--pipeline P]\n"
+        "                     [--runs R] [--op bind|inspect|ping] [--batch] "
+        "[--heapd PATH]\n"
+        "                     [--no-redis]\n"
+        "       heapbench isolation [--server ADDR] [--objects N] "
+        "[--collections K]\n"
+        "                           [--samples S] [--heapd PATH]\n"
         "       heapbench demo\n"
         "       heapbench --help\n"
         "\n"
@@ -28,6 +36,35 @@ static void usage(FILE *f)
         "      instead of pyenv's %s; --heap-only runs no CPython (for\n"
         "      profiling the engine; no ratios).  Exit status 1 if CPython is\n"
         "      missing or a collection does not return what it must.\n"
+        "rpc   Requests per second over loopback: C connections (50), each "
+        "with\n"
+        "      its own heap, each keeping P requests in flight (1; --batch: P\n"
+        "      sent, then all P replies awaited, as redis-benchmark does), N "
+        "in\n"
+        "      all (1000000), against ADDR (tcp:HOST:PORT or unix:PATH) or a "
+        "heapd\n"
+        "      it starts on tcp:127.0.0.1:0.  One op is one request: --op "
+        "bind\n"
+        "      (default) alternates PUSH_INT k and STORE_GLOBAL \"x\", inspect "
+        "reads\n"
+        "      x (Inspect by name), ping does no heap work.  If redis-server "
+        "and\n"
+        "      redis-benchmark are installed, a redis on a free loopback port "
+        "gets\n"
+        "      `redis-benchmark -t set -c C -P P -n N`.  R runs (3) each, "
+        "medians,\n"
+        "      then as the last line:\n"
+        "        rpc clients=C pipeline=P heapd_ops=.. redis_ops=.. "
+        "ratio=heapd/redis\n"
+        "      Ratios above 1 mean heapd serves more requests per second.\n"
+        "isolation\n"
+        "      Heap A gets N objects (5000000), then collects fully "
+        "(GC_COLLECT 2)\n"
+        "      in a loop, at least K times (5), while another connection "
+        "times\n"
+        "      single operations on heap B, at least S of them (2000).  Last "
+        "line:\n"
+        "        isolation p50_ms=.. p99_ms=.. max_ms=.. big_collection_ms=..\n"
         "demo  The talk's examples on a heap, each next to what CPython "
         "prints.\n"
         "\n"
@@ -49,6 +86,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "gc") == 0)
         return bench_gc_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "rpc") == 0)
+        return bench_rpc_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "isolation") == 0)
+        return bench_isolation_main(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return bench_demo_main(argc - 1, argv + 1);
     fprintf(stderr, "heapbench: unknown command '%s'\n\n", cmd);
