@@ -228,6 +228,11 @@ uint64_t hp_object_count(const hp_heap *h)
     return h->nobjects;
 }
 
+uint64_t hp_bytes_in_use(const hp_heap *h)
+{
+    return hp__alloc_bytes_in_use(h->alloc);
+}
+
 const char *hp_heap_profile(const hp_heap *h)
 {
     return h->prof->name;

@@ -345,6 +345,8 @@ typedef struct hp_type_stats {
 void hp_type_stats_get(const hp_heap *h, hp_type_stats *out);
 /* Live objects, O(1). */
 uint64_t hp_object_count(const hp_heap *h);
+/* Bytes the allocator counts against the budget, O(1). */
+uint64_t hp_bytes_in_use(const hp_heap *h);
 void hp_malloc_stats_get(const hp_heap *h, hp_malloc_stats *out);
 
 /* Graph walk from a set of objects, breadth first, along referents

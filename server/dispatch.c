@@ -850,10 +850,8 @@ static Heapd__HeapInfoResult *heap_info(hd_reply *r, hd_heap *hh)
         users += c->current == hh && !c->closing;
     hi->connections = users;
     if (!hh->busy) { /* reading a busy heap would race its worker */
-        hp_malloc_stats ms;
-        hp_malloc_stats_get(hh->h, &ms);
         hi->objects = hp_object_count(hh->h);
-        hi->bytes = ms.bytes_in_use;
+        hi->bytes = hp_bytes_in_use(hh->h);
         hi->frame_depth = hp_frame_depth(hh->h);
         hi->stack_size = hp_stack_size(hh->h);
     }
