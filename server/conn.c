@@ -154,11 +154,95 @@ bool hd_conn_can_take_events(const hd_conn *c)
     return !c->closing && pending_output(c) < c->srv->cfg.output_high_water;
 }
 
+/* ---- the common reply, encoded by hand --------------------------------------
+ * Nearly every reply is ServerMessage{response{id, op{top, top_type, value,
+ * stack, depth}}} with no call due and no error.  Packing it here in one
+ * pass, without protobuf-c's size pass and descriptor walk, is most of the
+ * per-request cost saved (docs/bench.md).  Debug builds check every such
+ * frame against protobuf-c's own encoding. */
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* A field's bytes: its one-byte tag plus the varint, or 0 when the value
+ * is proto3's default and so not sent. */
+static size_t field_len(uint64_t v)
+{
+    return v ? 1 + varint_len(v) : 0;
+}
+
+static uint8_t *put_field(uint8_t *p, uint8_t tag, uint64_t v)
+{
+    if (!v)
+        return p;
+    *p++ = tag;
+    return put_varint(p, v);
+}
+
+static bool is_plain_op_reply(const Heapd__ServerMessage *m)
+{
+    return m->msg_case == HEAPD__SERVER_MESSAGE__MSG_RESPONSE && !m->response->error &&
+           m->response->result_case == HEAPD__RESPONSE__RESULT_OP && !m->response->op->due;
+}
+
+static size_t pack_op_reply(const Heapd__Response *r, uint8_t *out, size_t *need)
+{
+    const Heapd__OpResult *o = r->op;
+    size_t tl = o->top_type ? strlen(o->top_type) : 0;
+    uint64_t zz = ((uint64_t)o->value << 1) ^ (uint64_t)(o->value >> 63);
+    size_t opn = field_len(o->top) + (tl ? 1 + varint_len(tl) + tl : 0) + field_len(zz) +
+                 field_len(o->stack) + field_len(o->depth);
+    size_t rn = field_len(r->id) + 1 + varint_len(opn) + opn;
+    size_t n = 1 + varint_len(rn) + rn;
+    *need = n;
+    if (!out)
+        return 0;
+    uint8_t *q = out;
+    *q++ = 0x0a; /* ServerMessage.response */
+    q = put_varint(q, rn);
+    q = put_field(q, 0x08, r->id);
+    *q++ = 0x72; /* Response.op, field 14 */
+    q = put_varint(q, opn);
+    q = put_field(q, 0x08, o->top);
+    if (tl) {
+        *q++ = 0x12;
+        q = put_varint(q, tl);
+        memcpy(q, o->top_type, tl);
+        q += tl;
+    }
+    q = put_field(q, 0x18, zz);
+    q = put_field(q, 0x28, o->stack);
+    q = put_field(q, 0x30, o->depth);
+    return (size_t)(q - out);
+}
+
 int hd_conn_send(hd_conn *c, const Heapd__ServerMessage *m)
 {
     if (c->closing)
         return -1;
-    size_t n = heapd__server_message__get_packed_size(m);
+    bool plain = is_plain_op_reply(m);
+    size_t n;
+    if (plain)
+        pack_op_reply(m->response, NULL, &n);
+    else
+        n = heapd__server_message__get_packed_size(m);
     if (pending_output(c) + n + 4 > c->srv->cfg.output_hard_cap) {
         hd_log(HD_WARN, "closing a client that does not read its replies");
         hd_conn_close(c);
@@ -173,7 +257,21 @@ int hd_conn_send(hd_conn *c, const Heapd__ServerMessage *m)
     p[1] = (uint8_t)(n >> 16);
     p[2] = (uint8_t)(n >> 8);
     p[3] = (uint8_t)n;
-    heapd__server_message__pack(m, p + 4);
+    if (plain) {
+        size_t wrote = pack_op_reply(m->response, p + 4, &n);
+        (void)wrote;
+#ifdef HEAPD_DEBUG
+        uint8_t *ref = malloc(n);
+        if (!ref || heapd__server_message__get_packed_size(m) != n || wrote != n ||
+            (heapd__server_message__pack(m, ref), memcmp(ref, p + 4, n) != 0)) {
+            hd_log(HD_ERROR, "hand-packed reply differs from protobuf-c's");
+            abort();
+        }
+        free(ref);
+#endif
+    } else {
+        heapd__server_message__pack(m, p + 4);
+    }
     c->out.len += n + 4;
     return 0;
 }
