@@ -196,6 +196,42 @@ static void free_heap(hd_heap *hh)
     free(hh);
 }
 
+/* Releasing a heap of millions of objects takes tens of milliseconds: it
+ * happens on the thread pool, not on the loop (docs/server.md#isolation). */
+typedef struct free_job {
+    uv_work_t work;
+    hd_heap *hh;
+} free_job;
+
+static void free_job_run(uv_work_t *w)
+{
+    free_job *j = w->data;
+    hp_heap_free(j->hh->h);
+    j->hh->h = NULL;
+}
+
+static void free_job_done(uv_work_t *w, int status)
+{
+    (void)status;
+    free_job *j = w->data;
+    free(j->hh->pending_events);
+    free(j->hh);
+    free(j);
+}
+
+static void release_heap(hd_server *s, hd_heap *hh)
+{
+    free_job *j = s->loop_done ? NULL : malloc(sizeof *j);
+    if (j) {
+        j->hh = hh;
+        j->work.data = j;
+        if (uv_queue_work(s->loop, &j->work, free_job_run, free_job_done) == 0)
+            return;
+        free(j);
+    }
+    free_heap(hh);
+}
+
 void hd_heap_destroy(hd_server *s, hd_heap *hh)
 {
     for (hd_heap **p = &s->heaps; *p; p = &(*p)->next)
@@ -211,12 +247,12 @@ void hd_heap_destroy(hd_server *s, hd_heap *hh)
     if (hh->busy)
         hh->doomed = true; /* the job's end frees it */
     else
-        free_heap(hh);
+        release_heap(s, hh);
 }
 
 void hd_heap_free_doomed(hd_heap *hh)
 {
-    free_heap(hh);
+    release_heap(hh->srv, hh);
 }
 
 bool hd_heap_offloaded(const hd_heap *hh)

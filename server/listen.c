@@ -276,6 +276,7 @@ void hd_server_stop(hd_server *s)
 int hd_server_run(hd_server *s)
 {
     uv_run(s->loop, UV_RUN_DEFAULT);
+    s->loop_done = true;
     while (s->heaps)
         hd_heap_destroy(s, s->heaps);
     hd_log(HD_INFO, "stopped");

@@ -224,6 +224,7 @@ struct hd_server {
     uv_signal_t sig[3];
     uv_timer_t sweep;
     bool stopping;
+    bool loop_done; /* uv_run returned: free synchronously */
     uint64_t accepted, rejected;
 };
 
