@@ -125,13 +125,16 @@ void hd_heap_update_hook(hd_server *s, hd_heap *hh);
 
 /* ---- connections (conn.c) ------------------------------------------------------- */
 
+/* A stream handle that is a TCP or a Unix socket, seen as either. */
+typedef union hd_stream {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+} hd_stream;
+
 struct hd_conn {
-    union {
-        uv_handle_t handle;
-        uv_stream_t stream;
-        uv_tcp_t tcp;
-        uv_pipe_t pipe;
-    } u;
+    hd_stream u;
     hd_server *srv;
     hd_buf in;                /* bytes read, not yet handled */
     hd_buf out;               /* responses not yet handed to uv_write */
@@ -200,12 +203,7 @@ void hd_heap_free_doomed(hd_heap *hh);
 /* ---- the server (listen.c) --------------------------------------------------------- */
 
 typedef struct hd_listener {
-    union {
-        uv_handle_t handle;
-        uv_stream_t stream;
-        uv_tcp_t tcp;
-        uv_pipe_t pipe;
-    } u;
+    hd_stream u;
     hd_server *srv;
     char *path; /* unix socket path to unlink at exit */
 } hd_listener;
