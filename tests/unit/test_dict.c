@@ -13,15 +13,14 @@
 #include <string.h>
 
 #include "dictset.h"
+#include "hptest.h"
 #include "internal.h"
 
 static hp_heap *h;
 
 static void setup(void)
 {
-    const char *err = NULL;
-    h = hp_heap_new(NULL, &err);
-    ck_assert_msg(h != NULL, "hp_heap_new: %s", err ? err : "?");
+    h = t_heap(NULL);
 }
 
 static void teardown(void)
