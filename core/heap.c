@@ -52,6 +52,8 @@ const char *hp_err_pytype(int err)
         return "OverflowError";
     case HP_E_RUNTIME:
         return "RuntimeError";
+    case HP_E_STOP:
+        return "StopIteration";
     default:
         return NULL;
     }
@@ -483,9 +485,7 @@ int hp_pop(hp_heap *h)
 
 int hp_dup(hp_heap *h)
 {
-    HP_TRY(hp__op_begin(h));
-    HP_TRY(hp__need(h, 1));
-    return hp__op_end(h, hp__push_new(h, hp__incref(hp_peek(h, 0))));
+    return hp_pick(h, 0);
 }
 
 int hp_swap(hp_heap *h)
@@ -502,6 +502,24 @@ int hp_roll(hp_heap *h, uint32_t n)
     memmove(&f->stack[f->sp - 1 - n], &f->stack[f->sp - n],
             n * sizeof(hp_obj *));
     f->stack[f->sp - 1] = o;
+    return 0;
+}
+
+int hp_pick(hp_heap *h, uint32_t n)
+{
+    HP_TRY(hp__op_begin(h));
+    HP_TRY(hp__need(h, n + 1));
+    return hp__op_end(h, hp__push_new(h, hp__incref(hp_peek(h, n))));
+}
+
+int hp_sink(hp_heap *h, uint32_t n)
+{
+    HP_TRY(hp__op_begin(h));
+    HP_TRY(hp__need(h, n + 1));
+    hp_frame *f = hp__frame(h);
+    hp_obj *o = f->stack[f->sp - 1];
+    memmove(&f->stack[f->sp - n], &f->stack[f->sp - 1 - n], n * sizeof(hp_obj *));
+    f->stack[f->sp - 1 - n] = o;
     return 0;
 }
 

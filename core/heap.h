@@ -81,6 +81,7 @@ typedef enum hp_err {
     HP_E_STACK = -12,    /* value stack or frame misuse (engine usage) */
     HP_E_STATE = -13,    /* a finalizer/callback is due, or no call to end */
     HP_E_ARG = -14,      /* invalid argument to the engine API */
+    HP_E_STOP = -15,     /* StopIteration: a for loop's iterable is done */
 } hp_err;
 
 /* The message of the last error on this heap, CPython's wording where
@@ -179,6 +180,10 @@ int hp_dup(hp_heap *h);
 int hp_swap(hp_heap *h);
 /* Moves the item at depth n (0 = top) to the top. */
 int hp_roll(hp_heap *h, uint32_t n);
+/* Pushes one more reference to the item at depth n (0 = top). */
+int hp_pick(hp_heap *h, uint32_t n);
+/* Moves the top item down to depth n: the inverse of hp_roll(h, n). */
+int hp_sink(hp_heap *h, uint32_t n);
 /* Item at depth i of the current frame's stack, NULL if out of range. */
 hp_obj *hp_peek(const hp_heap *h, uint32_t i);
 uint32_t hp_stack_size(const hp_heap *h);
@@ -229,6 +234,35 @@ int hp_dict_pop(hp_heap *h);
  * has_* = 0 means the bound is omitted. */
 int hp_slice(hp_heap *h, int has_start, int64_t start, int has_stop,
              int64_t stop, int has_step, int64_t step);
+
+/* Comparisons and membership with CPython's results and TypeErrors:
+ * compare: [a, b] -> [a OP b] (a bool);  contains: [c, x] -> [x in c]. */
+typedef enum hp_cmp {
+    HP_CMP_EQ,
+    HP_CMP_NE,
+    HP_CMP_LT,
+    HP_CMP_LE,
+    HP_CMP_GT,
+    HP_CMP_GE,
+} hp_cmp;
+int hp_compare(hp_heap *h, hp_cmp op);
+int hp_contains(hp_heap *h);
+/* Sequence + and * ('+' or '*'): [a, b] -> [a op b] for str, bytes,
+ * tuple and list operands (and an int for '*'). */
+int hp_seq_binary(hp_heap *h, int op);
+/* One step of a for loop over the iterable at depth `depth`, which stays
+ * where it is: pushes item `index` (list, tuple, str, bytes; the index-th
+ * key, value, or key and value for a dict in insertion order; the
+ * index-th element of a set in table order), or fails with HP_E_STOP
+ * when there is none.  For dicts and sets, expect_len >= 0 is the length
+ * when the loop began: a different length is CPython's RuntimeError. */
+typedef enum hp_iter_mode {
+    HP_ITER_KEYS = 0,   /* also: the items of a sequence or set */
+    HP_ITER_VALUES = 1, /* dict.values() */
+    HP_ITER_ITEMS = 2,  /* dict.items(): pushes the key, then the value */
+} hp_iter_mode;
+int hp_iter_next(hp_heap *h, uint32_t depth, uint64_t index, hp_iter_mode mode,
+                 int64_t expect_len);
 
 /* ---- reading objects (no side effects) ------------------------------------ */
 int64_t hp_len(const hp_obj *o); /* -1 if o has no len() */

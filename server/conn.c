@@ -54,8 +54,13 @@ static void job_run(uv_work_t *w)
     hd_dispatch_heap_request(j->heap, j->req, &j->reply, j->max_walk_nodes);
 }
 
+/* A reply that is an error or leaves a call due ends the chain: the
+ * chained requests after it are answered ABORTED (docs/protocol.md#chains). */
 static void send_reply(hd_conn *c, hd_reply *r)
 {
+    if (r->resp.error ||
+        (r->resp.result_case == HEAPD__RESPONSE__RESULT_OP && r->resp.op->due))
+        c->chain_broken = true;
     Heapd__ServerMessage m = HEAPD__SERVER_MESSAGE__INIT;
     m.msg_case = HEAPD__SERVER_MESSAGE__MSG_RESPONSE;
     m.response = &r->resp;
@@ -462,6 +467,17 @@ static void process(hd_conn *c)
         }
         hd_reply r;
         hd_reply_init(&r, req->id);
+        if (req->chained && c->chain_broken) {
+            hd_reply_error(&r, HEAPD__ERROR_CODE__ABORTED, NULL,
+                           "not run: an earlier request of its chain failed");
+            send_reply(c, &r);
+            hd_reply_free(&r);
+            release_request(req);
+            off += 4 + (size_t)n;
+            continue;
+        }
+        if (!req->chained)
+            c->chain_broken = false;
         hd_action a = hd_dispatch(c, req, &r);
         if (a == HD_WAIT) {
             hd_reply_free(&r);

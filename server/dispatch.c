@@ -148,6 +148,10 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
         return hp_dup(h);
     case HEAPD__OP_CODE__ROLL:
         return op->i < 0 || op->i > UINT32_MAX ? 2 : hp_roll(h, (uint32_t)op->i);
+    case HEAPD__OP_CODE__PICK:
+        return op->i < 0 || op->i > UINT32_MAX ? 2 : hp_pick(h, (uint32_t)op->i);
+    case HEAPD__OP_CODE__SINK:
+        return op->i < 0 || op->i > UINT32_MAX ? 2 : hp_sink(h, (uint32_t)op->i);
     case HEAPD__OP_CODE__BUILD_TUPLE:
     case HEAPD__OP_CODE__BUILD_LIST:
     case HEAPD__OP_CODE__BUILD_SET:
@@ -240,6 +244,21 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
         return hp_dict_pop(h);
     case HEAPD__OP_CODE__SLICE:
         return slice_op(h, op);
+    case HEAPD__OP_CODE__COMPARE:
+        return op->i < HP_CMP_EQ || op->i > HP_CMP_GE ? 2 : hp_compare(h, (hp_cmp)op->i);
+    case HEAPD__OP_CODE__CONTAINS:
+        return hp_contains(h);
+    case HEAPD__OP_CODE__SEQ_BINARY:
+        return op->i != '+' && op->i != '*' ? 2 : hp_seq_binary(h, (int)op->i);
+    case HEAPD__OP_CODE__ITER_NEXT:
+        if (op->i < 0 || op->j < 0 || op->j > UINT32_MAX || op->flags > HP_ITER_ITEMS)
+            return 2;
+        return hp_iter_next(h, (uint32_t)op->j, (uint64_t)op->i, (hp_iter_mode)op->flags,
+                            op->k < 0 ? -1 : op->k);
+    case HEAPD__OP_CODE__GUARD_ID: {
+        hp_obj *top = hp_peek(h, 0);
+        return top && hp_id(h, top) == op->obj ? 0 : 3;
+    }
     case HEAPD__OP_CODE__GC_COLLECT: {
         if (op->i < -100 || op->i > 100)
             return hp_gc_collect(h, 3, value); /* "invalid generation" */
@@ -315,6 +334,12 @@ static void op_request(hd_heap *hh, const Heapd__Op *op, hd_reply *r)
     if (rc == 2) {
         hd_reply_error(r, HEAPD__ERROR_CODE__INVALID_ARGUMENT, NULL,
                        "an argument of op %d is out of range", (int)op->code);
+        return;
+    }
+    if (rc == 3) {
+        hd_reply_error(r, HEAPD__ERROR_CODE__FAILED_PRECONDITION, NULL,
+                       "guard failed: the top of the stack is not object %llu",
+                       (unsigned long long)op->obj);
         return;
     }
     if (rc < 0) {

@@ -151,6 +151,7 @@ struct hd_conn {
     uint32_t sub_mask;
     uint64_t dropped;         /* events not delivered (slow reader) */
     uint64_t stalled_since_ms;/* output above high water since, or 0 */
+    bool chain_broken;        /* a reply of the chain failed or left a call due */
     struct hd_conn *prev, *next;
     struct hd_conn *wait_next;/* in the queue of a busy heap */
 };

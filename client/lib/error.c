@@ -56,6 +56,8 @@ const char *hc_code_name(int code)
         return "UNIMPLEMENTED";
     case HEAPD__ERROR_CODE__UNAVAILABLE:
         return "UNAVAILABLE";
+    case HEAPD__ERROR_CODE__ABORTED:
+        return "ABORTED";
     default:
         return "UNKNOWN";
     }
