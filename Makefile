@@ -3,7 +3,7 @@
 
 DEB_PACKAGES := build-essential cmake pkg-config check libuv1-dev \
                 libprotobuf-c-dev protobuf-c-compiler graphviz \
-                clang libclang-rt-14-dev
+                clang libclang-rt-14-dev libreadline-dev
 # What `make bench` compares against (CPython comes from pyenv).
 BENCH_PACKAGES := redis-server redis-tools
 # Requests per `heapbench rpc` run: P=16 runs need more to last seconds.

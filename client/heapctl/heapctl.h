@@ -76,6 +76,8 @@ typedef struct ctl {
     uint32_t base_stack; /* its stack size when opened */
     uint32_t last_stack; /* after our last op */
     int pushed;          /* an op of ours may have changed the stack */
+    int no_spawn; /* --no-spawn: never start a heapd */
+    char made_heap[128], made_token[72]; /* a heap this session created */
     hc_call_due dues[CTL_MAX_DUES]; /* caller code that was due */
     int ndues, dues_lost;
     json j;
@@ -189,6 +191,10 @@ int cmd_referents(ctl *x, int argc, char **argv);
 int cmd_gc(ctl *x, int argc, char **argv);
 int cmd_malloc_stats(ctl *x, int argc, char **argv);
 int cmd_events(ctl *x, int argc, char **argv);
+int cmd_run(ctl *x, int argc, char **argv);
+int cmd_repl(ctl *x, int argc, char **argv);
+/* heapctl -c CODE */
+int cmd_code(ctl *x, const char *code);
 
 /* Prints the items of the list on top of the stack (one line, or one
  * JSON object under key, each) and pops it.  0 or the exit code. */
@@ -197,6 +203,6 @@ int show_list_on_top(ctl *x, const char *key);
 /* Help texts, shown by "heapctl CMD --help" and "heapctl help CMD". */
 extern const char HELP_PING[], HELP_HEAP[], HELP_NEW[], HELP_BIND[], HELP_DEL[],
     HELP_LINK[], HELP_UNLINK[], HELP_OBJ[], HELP_REFERRERS[], HELP_REFERENTS[],
-    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[];
+    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[], HELP_RUN[];
 
 #endif

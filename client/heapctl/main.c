@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "heapctl.h"
 
@@ -51,6 +52,10 @@ static const char USAGE[] =
     "debug\n"
     "  malloc-stats                   sys._debugmallocstats()\n"
     "  events                         follow the event stream\n"
+    "  run FILE.py                    run a Python file on a fresh heap\n"
+    "  repl                           the Python prompt (the default on a "
+    "terminal)\n"
+    "  -c CODE                        run CODE\n"
     "\n"
     "OBJ is a global NAME or an object ID; where a value is stored, None,\n"
     "True, False, int:N, float:X, str:TEXT and bytes:TEXT are accepted too.\n"
@@ -76,6 +81,8 @@ static const struct command {
     {"gc", cmd_gc, HELP_GC},
     {"malloc-stats", cmd_malloc_stats, HELP_MALLOC_STATS},
     {"events", cmd_events, HELP_EVENTS},
+    {"run", cmd_run, HELP_RUN},
+    {"repl", cmd_repl, HELP_RUN},
 };
 
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -197,6 +204,18 @@ int main(int argc, char **argv)
             x.json = 1;
             continue;
         }
+        if (strcmp(a, "--no-spawn") == 0) {
+            x.no_spawn = 1;
+            continue;
+        }
+        if (strcmp(a, "-c") == 0) {
+            if (k + 1 >= argc)
+                return usage_error("%s", "-c needs the code to run");
+            x.cmd = "-c";
+            int rc = cmd_code(&x, argv[k + 1]);
+            ctl_end(&x);
+            return rc;
+        }
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
         size_t n;
@@ -219,8 +238,14 @@ int main(int argc, char **argv)
             x.timeout_ms = (int)ms;
         }
     }
-    if (k == argc)
-        return usage_error("%s", "no subcommand given");
+    if (k == argc) {
+        if (!isatty(0))
+            return usage_error("%s", "no subcommand given");
+        x.cmd = "repl";
+        int rc = cmd_repl(&x, 0, argv + k);
+        ctl_end(&x);
+        return rc;
+    }
     const char *name = argv[k];
     if (strcmp(name, "help") == 0) {
         const struct command *c =

@@ -6,6 +6,9 @@
  * value stack as it was found, since it outlives the connection.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +104,49 @@ int ctl_fail(ctl *x)
 
 /* ---- the session ------------------------------------------------------- */
 
+/* Starts a heapd in the background on the default Unix socket (as
+ * gpg-agent is started): the heapd next to this heapctl, detached, its
+ * output discarded.  Then waits up to 5 s for it to answer. */
+static hc_client *spawn_heapd(ctl *x, hc_error *err)
+{
+    char self[4096], addr[600];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    strcpy(slash + 1, "heapd");
+    if (access(self, X_OK) != 0)
+        return NULL;
+    hc_default_address(addr, sizeof addr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return NULL;
+    if (pid == 0) {
+        setsid();
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (fork() == 0) {
+            execl(self, "heapd", "--listen", addr, (char *)NULL);
+        }
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    fprintf(stderr, "heapctl: started heapd on %s\n", addr);
+    hc_client *c = NULL;
+    for (int k = 0; k < 100 && !c; k++) {
+        usleep(50000);
+        c = hc_connect(NULL, x->timeout_ms, err);
+    }
+    return c;
+}
+
 int ctl_start(ctl *x, int need)
 {
     if (need == NEED_HEAP && (!x->heap || !*x->heap))
@@ -108,6 +154,8 @@ int ctl_start(ctl *x, int need)
                             "(or HEAPD_HEAP and HEAPD_TOKEN)");
     hc_error err;
     x->c = hc_connect(x->server, x->timeout_ms, &err);
+    if (!x->c && err.code == HC_E_CONNECT && !x->server && !x->no_spawn)
+        x->c = spawn_heapd(x, &err);
     if (!x->c) {
         print_error(x, hc_code_name(err.code), "", err.message);
         return err.code == HC_E_INVAL ? EXIT_USAGE : EXIT_CONNECT;

@@ -1,0 +1,289 @@
+/*
+ * cmd_python.c: heapctl as a Python interpreter on a remote heap -- `run
+ * FILE.py`, `-c CODE` and `repl` (the default on a terminal).  Each
+ * session gets a fresh heap of its own, destroyed at exit unless --keep
+ * NAME; --heap NAME --token T attaches to an existing one.  The REPL
+ * behaves like `python3 -i`: on a terminal with readline and
+ * ~/.heapctl_history, otherwise with the banner and prompts on stderr.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "eval.h"
+#include "heapctl.h"
+#include "py.h"
+
+typedef struct pyopts {
+    const char *profile;
+    const char *keep;
+    int quiet;
+} pyopts;
+
+static const char HELP_PY[] =
+    "usage: heapctl [OPTIONS] run FILE.py [--profile 3.11|3.12|3.13] [--keep "
+    "NAME]\n"
+    "       heapctl [OPTIONS] -c CODE\n"
+    "       heapctl [OPTIONS] repl [--profile P] [--keep NAME]\n"
+    "\n"
+    "Runs Python on a heap of the daemon: every object lives in the heap and\n"
+    "what the program prints is what CPython would print.  A fresh heap is\n"
+    "made for the session and destroyed at exit, unless --keep NAME (the heap\n"
+    "stays, under that name) or --heap NAME --token T (an existing heap).\n"
+    "If nothing answers at the default address heapctl starts a heapd in the\n"
+    "background, unless --no-spawn.\n";
+
+const char HELP_RUN[] = "";
+
+/* Opens the heap the session runs on: the one named by --heap, or a new
+ * one.  Returns 0 or an exit code. */
+static int open_heap(ctl *x, const pyopts *o, int *made)
+{
+    *made = 0;
+    if (x->heap && *x->heap) {
+        if (hc_heap_open(x->c, x->heap, x->token, NULL) < 0)
+            return ctl_fail(x);
+        return 0;
+    }
+    hc_heap_created hc;
+    if (hc_heap_create(x->c, o->keep, o->profile, 0, 0, &hc) < 0)
+        return ctl_fail(x);
+    *made = 1;
+    if (o->keep)
+        fprintf(stderr, "heapctl: heap %s kept, token %s\n", hc.name, hc.token);
+    snprintf(x->made_heap, sizeof x->made_heap, "%s", hc.name);
+    snprintf(x->made_token, sizeof x->made_token, "%s", hc.token);
+    return 0;
+}
+
+static void close_heap(ctl *x, const pyopts *o, int made)
+{
+    if (made && !o->keep)
+        hc_heap_destroy(x->c, x->made_heap, x->made_token);
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *p = realloc(buf, cap *= 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = p;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    *n = len;
+    return buf;
+}
+
+static int parse_py_opts(ctl *x, int argc, char **argv, pyopts *o,
+                         const char **pos, int maxpos, int *npos)
+{
+    memset(o, 0, sizeof *o);
+    const optspec opts[] = {
+        {"--profile", 1, &o->profile, NULL, NULL, NULL, 0},
+        {"--keep", 1, &o->keep, NULL, NULL, NULL, 0},
+        {NULL, 0, NULL, NULL, NULL, NULL, 0},
+    };
+    int rc = parse_opts(x, argc, argv, opts, pos, maxpos, npos, HELP_PY);
+    if (rc)
+        return rc;
+    if (o->profile && strcmp(o->profile, "3.11") &&
+        strcmp(o->profile, "3.12") && strcmp(o->profile, "3.13"))
+        return ctl_usage(x, "unknown profile '%s' (3.11, 3.12 or 3.13)",
+                         o->profile),
+               -1;
+    return 0;
+}
+
+static int with_session(ctl *x, const pyopts *o,
+                        int (*body)(ev_session *, void *), void *arg)
+{
+    int rc = ctl_start(x, NEED_HELLO);
+    if (rc)
+        return rc;
+    int made;
+    if ((rc = open_heap(x, o, &made)))
+        return rc;
+    char err[256];
+    ev_options eo = {o->profile, stdout, stderr};
+    ev_session *s = ev_open(x->c, &eo, err, sizeof err);
+    if (!s) {
+        close_heap(x, o, made);
+        return ctl_error(x, "%s", err);
+    }
+    rc = body(s, arg);
+    ev_close(s);
+    close_heap(x, o, made);
+    return rc;
+}
+
+typedef struct source {
+    const char *text;
+    size_t n;
+    const char *filename;
+} source;
+
+static int run_source(ev_session *s, void *arg)
+{
+    source *src = arg;
+    int r = ev_run_file(s, src->text, src->n, src->filename);
+    return r == EV_RUN_OK ? EXIT_OK : r == EV_RUN_EXC ? EXIT_OP : EXIT_CONNECT;
+}
+
+int cmd_run(ctl *x, int argc, char **argv)
+{
+    const char *pos[1];
+    int npos;
+    pyopts o;
+    int rc = parse_py_opts(x, argc, argv, &o, pos, 1, &npos);
+    if (rc)
+        return rc < 0 ? EXIT_USAGE : EXIT_OK;
+    if (npos != 1)
+        return ctl_usage(x, "give one FILE.py to run");
+    size_t n;
+    char *text = read_file(pos[0], &n);
+    if (!text) {
+        fprintf(stderr, "heapctl: can't open file '%s'\n", pos[0]);
+        return EXIT_USAGE;
+    }
+    source src = {text, n, pos[0]};
+    rc = with_session(x, &o, run_source, &src);
+    free(text);
+    return rc;
+}
+
+int cmd_code(ctl *x, const char *code)
+{
+    pyopts o;
+    memset(&o, 0, sizeof o);
+    source src = {code, strlen(code), "<string>"};
+    return with_session(x, &o, run_source, &src);
+}
+
+/* ---- the REPL
+ * ----------------------------------------------------------------- */
+
+typedef struct repl {
+    int tty;
+    char *history;
+} repl;
+
+static char *next_line(repl *r, const char *prompt)
+{
+    if (r->tty) {
+        char *l = readline(prompt);
+        if (l && *l)
+            add_history(l);
+        return l;
+    }
+    fputs(prompt, stderr);
+    fflush(stderr);
+    size_t cap = 256, len = 0;
+    char *buf = malloc(cap);
+    int c;
+    while ((c = getchar()) != EOF) {
+        if (len + 2 >= cap)
+            buf = realloc(buf, cap *= 2);
+        if (c == '\n')
+            break;
+        buf[len++] = (char)c;
+    }
+    if (c == EOF && len == 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static int repl_loop(ev_session *s, void *arg)
+{
+    repl *r = arg;
+    fprintf(stderr,
+            "heapctl %s: Python on a heapd heap (CPython's semantics)\n"
+            "Type %%help for the workshop commands, Ctrl-D to leave.\n",
+            HC_VERSION);
+    size_t cap = 4096, len = 0;
+    char *src = malloc(cap);
+    src[0] = '\0';
+    int last = EXIT_OK;
+    for (;;) {
+        char *line = next_line(r, len ? "... " : ">>> ");
+        if (!line) {
+            if (len) {
+                int rr = ev_run_interactive(s, src, len);
+                if (rr == EV_RUN_FATAL)
+                    last = EXIT_CONNECT;
+            }
+            if (!r->tty)
+                fputs("\n", stderr);
+            break;
+        }
+        size_t ll = strlen(line);
+        while (len + ll + 2 > cap)
+            src = realloc(src, cap *= 2);
+        memcpy(src + len, line, ll);
+        len += ll;
+        src[len++] = '\n';
+        src[len] = '\0';
+        free(line);
+        py_error err;
+        py_input st = py_input_status(src, len, "<stdin>", &err);
+        if (st == PY_INPUT_INCOMPLETE)
+            continue;
+        if (st == PY_INPUT_ERROR) {
+            char buf[2048];
+            py_error_format(&err, buf, sizeof buf);
+            fputs(buf, stderr);
+        } else if (st == PY_INPUT_COMPLETE) {
+            int rr = ev_run_interactive(s, src, len);
+            if (rr == EV_RUN_FATAL) {
+                last = EXIT_CONNECT;
+                break;
+            }
+        }
+        len = 0;
+        src[0] = '\0';
+    }
+    free(src);
+    return last;
+}
+
+int cmd_repl(ctl *x, int argc, char **argv)
+{
+    const char *pos[1];
+    int npos;
+    pyopts o;
+    int rc = parse_py_opts(x, argc, argv, &o, pos, 0, &npos);
+    if (rc)
+        return rc < 0 ? EXIT_USAGE : EXIT_OK;
+    repl r = {isatty(0) && isatty(2), NULL};
+    if (r.tty) {
+        const char *home = getenv("HOME");
+        if (home && asprintf(&r.history, "%s/.heapctl_history", home) > 0)
+            read_history(r.history);
+    }
+    rc = with_session(x, &o, repl_loop, &r);
+    if (r.history) {
+        write_history(r.history);
+        free(r.history);
+    }
+    return rc;
+}
