@@ -36,11 +36,9 @@ build-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 
 run: build
-	@echo "heapd: serving in the foreground (Ctrl-C stops it). From another terminal:"
-	@echo "  ./build/release/bin/heapctl ping"
-	@echo "  ./build/release/bin/heapctl heap create demo"
-	@echo "  ./build/release/bin/heapbench demo   # the talk's code, engine only"
-	./build/release/bin/heapd
+	@echo "heapctl: a Python prompt on a fresh heap (it starts a heapd in the"
+	@echo "background if none answers; Ctrl-D leaves).  Scripts: heapctl run FILE.py"
+	./build/release/bin/heapctl repl
 
 build-fuzz: deps
 	cmake --preset fuzz >/dev/null

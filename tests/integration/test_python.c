@@ -1,0 +1,205 @@
+/*
+ * test_python.c: heapctl's evaluator against a real heapd -- `heapctl run`
+ * and `heapctl repl` with a non-terminal stdin, over the daemon's Unix
+ * socket.  Each expected output below is what CPython 3.12.1 prints for
+ * the same program (checked by hand with `python3 FILE` and `python3 -i <
+ * FILE`); the full comparison with CPython is tests/conformance.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+static it_daemon D;
+
+static void setup(void)
+{
+    it_daemon_start_unix(&D, NULL);
+}
+
+static void teardown(void)
+{
+    it_daemon_stop(&D);
+}
+
+/* Runs heapctl with args, src on its stdin; returns its exit status and
+ * its stdout in out. */
+static int heapctl(const char *const *args, const char *src, char *out, size_t cap)
+{
+    char path[128];
+    it_path(&D, "prog.py", path, sizeof path);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(src, f);
+    fclose(f);
+    int pout[2];
+    ck_assert_int_eq(pipe(pout), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        const char *argv[16];
+        int n = 0;
+        argv[n++] = HEAPCTL_BIN;
+        argv[n++] = "--server";
+        argv[n++] = D.addr;
+        argv[n++] = "--no-spawn";
+        for (int k = 0; args[k]; k++)
+            argv[n++] = strcmp(args[k], "FILE") ? args[k] : path;
+        argv[n] = NULL;
+        int in = open(path, O_RDONLY);
+        dup2(in, 0);
+        dup2(pout[1], 1);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        close(pout[0]);
+        execv(HEAPCTL_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(pout[1]);
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(pout[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)got;
+    out[len] = '\0';
+    close(pout[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void run_expect(const char *src, const char *want, int want_status)
+{
+    static char out[1 << 16];
+    const char *args[] = {"run", "FILE", NULL};
+    int st = heapctl(args, src, out, sizeof out);
+    ck_assert_str_eq(out, want);
+    ck_assert_int_eq(st, want_status);
+}
+
+START_TEST(refcounts_and_identity_in_a_file)
+{
+    /* in a file, equal constants are one object held by the code and the
+     * parse tree: getrefcount(x) is 4 and x is y */
+    run_expect("import sys\n"
+               "x = 300\n"
+               "y = 300\n"
+               "print(sys.getrefcount(x), x is y)\n"
+               "l = [x, x]\n"
+               "print(sys.getrefcount(x))\n"
+               "def f(a):\n"
+               "    return sys.getrefcount(a)\n"
+               "print(f(x))\n",
+               "5 True\n7\n8\n", 0);
+}
+END_TEST
+
+START_TEST(finalizers_run_in_order)
+{
+    run_expect("class A:\n"
+               "    def __init__(self, n):\n"
+               "        self.n = n\n"
+               "        self.other = None\n"
+               "    def __del__(self):\n"
+               "        print('del', self.n)\n"
+               "a = A('a'); b = A('b'); c = A('c')\n"
+               "a.other = b\n"
+               "b.other = c\n"
+               "del b, c\n"
+               "del a\n"
+               "print('after')\n",
+               "del a\ndel b\ndel c\nafter\n", 0);
+}
+END_TEST
+
+START_TEST(ref_cycle_collected)
+{
+    run_expect("import gc\n"
+               "def ref_cycle():\n"
+               "    list = [1, 2, 3, 4]\n"
+               "    list.append(list)\n"
+               "    return list\n"
+               "for i in range(8):\n"
+               "    ref_cycle()\n"
+               "n = gc.collect()\n"
+               "print('collected', n, gc.garbage)\n"
+               "print(gc.collect())\n",
+               "collected 8 []\n0\n", 0);
+}
+END_TEST
+
+START_TEST(exceptions_caught_and_uncaught)
+{
+    run_expect("d = {'a': 1}\n"
+               "try:\n"
+               "    d['zz']\n"
+               "except KeyError as e:\n"
+               "    print('caught', e)\n"
+               "l = []\n"
+               "try:\n"
+               "    l.pop()\n"
+               "except IndexError:\n"
+               "    print('empty')\n"
+               "print('before')\n"
+               "undefined_name\n"
+               "print('not reached')\n",
+               "caught 'zz'\nempty\nbefore\n", 1);
+}
+END_TEST
+
+START_TEST(a_long_loop_is_pipelined)
+{
+    /* 200,000 iterations of five heap operations each */
+    run_expect("head = []\n"
+               "for i in range(200000):\n"
+               "    head = [head]\n"
+               "n = 0\n"
+               "x = head\n"
+               "while n < 3:\n"
+               "    x = x[0]\n"
+               "    n += 1\n"
+               "print(len(x), i)\n",
+               "1 199999\n", 0);
+}
+END_TEST
+
+START_TEST(interactive_statements_are_units)
+{
+    static char out[4096];
+    const char *args[] = {"repl", NULL};
+    int st = heapctl(args,
+                     "import sys\n"
+                     "x = 300\n"
+                     "sys.getrefcount(x)\n"
+                     "y = 300\n"
+                     "x is y\n"
+                     "a = 300; b = 300\n"
+                     "a is b\n"
+                     "x\n"
+                     "sys.getrefcount(x)\n"
+                     "nope\n"
+                     "print('goes on')\n",
+                     out, sizeof out);
+    ck_assert_str_eq(out, "2\nFalse\nTrue\n300\n3\ngoes on\n");
+    ck_assert_int_eq(st, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("python");
+    TCase *tc = tcase_create("heapctl");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, refcounts_and_identity_in_a_file);
+    tcase_add_test(tc, finalizers_run_in_order);
+    tcase_add_test(tc, ref_cycle_collected);
+    tcase_add_test(tc, exceptions_caught_and_uncaught);
+    tcase_add_test(tc, a_long_loop_is_pipelined);
+    tcase_add_test(tc, interactive_statements_are_units);
+    suite_add_tcase(s, tc);
+    return it_run_suite(s);
+}
