@@ -218,7 +218,7 @@ static int repl_loop(ev_session *s, void *arg)
     repl *r = arg;
     fprintf(stderr,
             "heapctl %s: Python on a heapd heap (CPython's semantics)\n"
-            "Type %%help for the workshop commands, Ctrl-D to leave.\n",
+            "Ctrl-D leaves.\n",
             HC_VERSION);
     size_t cap = 4096, len = 0;
     char *src = malloc(cap);
