@@ -733,12 +733,7 @@ static int minmax_sum(ev_session *e, int code, val *a, uint32_t n, val *out)
             r.f = sf;
             snprintf(r.tname, sizeof r.tname, "float");
             *out = r;
-            lk_req q;
-            memset(&q, 0, sizeof q);
-            q.kind = LK_OP;
-            q.code = OP(PUSH_FLOAT);
-            q.f = sf;
-            return ev_opx(e, &q, 1);
+            return ev_push_float(e, sf);
         }
         return push_int(e, si, out);
     }
@@ -939,12 +934,7 @@ static int to_float(ev_session *e, val *a, uint32_t n, val *out)
     out->known = K_FLOAT;
     out->f = d;
     snprintf(out->tname, sizeof out->tname, "float");
-    lk_req q;
-    memset(&q, 0, sizeof q);
-    q.kind = LK_OP;
-    q.code = OP(PUSH_FLOAT);
-    q.f = d;
-    return ev_opx(e, &q, 1);
+    return ev_push_float(e, d);
 }
 
 static int gc_state(ev_session *e, Heapd__GcState **out)
@@ -1337,13 +1327,8 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
             r.id = 0;
             if ((rc = pop_heap(e, a, n)))
                 return rc;
-            lk_req q;
-            memset(&q, 0, sizeof q);
-            q.kind = LK_OP;
-            q.code = OP(PUSH_FLOAT);
-            q.f = r.f;
             *out = r;
-            return ev_opx(e, &q, 1);
+            return ev_push_float(e, r.f);
         }
         if ((rc = int_arg(e, a, n, 0, &x)) || (rc = pop_heap(e, a, n)))
             return rc;

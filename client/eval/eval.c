@@ -601,6 +601,17 @@ static int learn_str(ev_session *e, val *v, uint32_t depth)
     return ST_OK;
 }
 
+int ev_push_float(ev_session *e, double d)
+{
+    lk_req r;
+    memset(&r, 0, sizeof r);
+    r.kind = LK_OP;
+    r.code = OP(PUSH_FLOAT);
+    r.f = d;
+    r.lineno = e->lineno;
+    return ev_opx(e, &r, 1);
+}
+
 static int push_known(ev_session *e, val *v)
 {
     switch (v->known) {
@@ -610,15 +621,8 @@ static int push_known(ev_session *e, val *v)
         return ev_op(e, OP(PUSH_BOOL), v->i, NULL, 1);
     case K_NULL:
         return ev_op(e, OP(PUSH_NONE), 0, NULL, 1);
-    case K_FLOAT: {
-        lk_req r;
-        memset(&r, 0, sizeof r);
-        r.kind = LK_OP;
-        r.code = OP(PUSH_FLOAT);
-        r.f = v->f;
-        r.lineno = e->lineno;
-        return ev_opx(e, &r, 1);
-    }
+    case K_FLOAT:
+        return ev_push_float(e, v->f);
     case K_STR: {
         if (memchr(v->s, '\0', v->slen))
             return ev_raise(e, "ValueError",

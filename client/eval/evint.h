@@ -140,6 +140,7 @@ struct ev_session {
 /* ---- eval.c: used by builtins.c
  * ---------------------------------------------- */
 int ev_op(ev_session *e, int code, int64_t i, const char *s, int delta);
+int ev_push_float(ev_session *e, double d);
 int ev_opx(ev_session *e, const lk_req *r, int delta);
 int ev_raise(ev_session *e, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
