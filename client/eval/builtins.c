@@ -1186,12 +1186,19 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
         snprintf(out->tname, sizeof out->tname, "%s", callee->s);
         if (npos) {
             char *t;
-            if ((rc = text_of(e, &a[0], depth_of(a, n, 0), false, &t)))
+            /* str(KeyError(k)) is repr(k) */
+            bool repr = !strcmp(callee->s, "KeyError");
+            if ((rc = text_of(e, &a[0], depth_of(a, n, 0), repr, &t)))
                 return rc;
             out->s = t;
             out->slen = strlen(t);
         }
         return pop_heap(e, a, n);
+    }
+    if (nkw == 1 && npos == 0 && !strcmp(kw[0], "generation") &&
+        (code == G_COLLECT || code == G_GET_OBJECTS)) {
+        npos = 1;
+        nkw = 0;
     }
     if (nkw && code != B_PRINT && code != B_DICT)
         return ev_raise(e, "TypeError",
@@ -1314,7 +1321,7 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
     }
     case B_HEX:
     case B_ABS: {
-        int64_t x;
+        int64_t x = 0;
         if (n != 1)
             return nargs_error(e, code == B_HEX ? "hex" : "abs", 1, n);
         if (code == B_ABS && a[0].k == V_HEAP && !a[0].known &&
@@ -1631,6 +1638,268 @@ static int str_method(ev_session *e, val *recv, const char *name, val *a,
     return rc;
 }
 
+/* The position of the item equal to x (by value for numbers and strs,
+ * else identity), or -1. */
+static int64_t find_item(const item *it, size_t cnt, const val *x, int64_t *count)
+{
+    int64_t first = -1;
+    *count = 0;
+    for (size_t k = 0; k < cnt; k++) {
+        bool ok, eq;
+        int c = cmp_vals(&it[k].v, x, &ok);
+        eq = ok ? c == 0 : (x->id && it[k].id == x->id);
+        if (eq) {
+            if (first < 0)
+                first = (int64_t)k;
+            (*count)++;
+        }
+    }
+    return first;
+}
+
+/* Writes ids into the list at depth 0, in order (l[k] = ids[k]). */
+static int write_back(ev_session *e, const uint64_t *ids, size_t cnt)
+{
+    int rc = ST_OK;
+    for (size_t k = 0; rc == ST_OK && k < cnt; k++) {
+        lk_req q;
+        memset(&q, 0, sizeof q);
+        q.kind = LK_OP;
+        q.code = OP(PUSH_ID);
+        q.obj = ids[k];
+        if ((rc = ev_op(e, OP(PICK), 0, NULL, 1)) ||
+            (rc = ev_op(e, OP(PUSH_INT), (int64_t)k, NULL, 1)) || (rc = ev_opx(e, &q, 1)))
+            break;
+        rc = ev_op(e, OP(SETITEM), 0, NULL, -3);
+    }
+    return rc;
+}
+
+static int sort_items(ev_session *e, item *it, size_t cnt)
+{
+    for (size_t k = 1; k < cnt; k++) {
+        item x = it[k];
+        size_t q = k;
+        while (q > 0) {
+            bool ok;
+            int c = cmp_vals(&x.v, &it[q - 1].v, &ok);
+            if (!ok) {
+                it[k] = x;
+                return ev_raise(e, "TypeError",
+                                "'<' not supported between instances of '%s' and '%s'",
+                                x.v.tname, it[q - 1].v.tname);
+            }
+            if (c >= 0)
+                break;
+            it[q] = it[q - 1];
+            q--;
+        }
+        it[q] = x;
+    }
+    return ST_OK;
+}
+
+/* [d, k, default] -> has k? (the three stay) */
+static int dict_has(ev_session *e, bool *has)
+{
+    int rc;
+    if ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+        (rc = ev_op(e, OP(CONTAINS), 0, NULL, -1)))
+        return rc;
+    Heapd__ObjectInfo *oi;
+    if ((rc = ev_inspect(e, 0, 0, &oi)))
+        return rc;
+    *has = oi->truth;
+    hc_free(oi);
+    return ev_pop(e);
+}
+
+/* A new list of a dict's keys, values or (key, value) tuples. */
+static int dict_view_list(ev_session *e, int mode, val *out)
+{
+    Heapd__ObjectInfo *oi;
+    int rc = ev_inspect(e, 0, 0, &oi);
+    if (rc)
+        return rc;
+    int64_t len = oi->len;
+    hc_free(oi);
+    for (int64_t k = 0; k < len; k++) {
+        lk_req r;
+        memset(&r, 0, sizeof r);
+        r.kind = LK_OP;
+        r.code = OP(ITER_NEXT);
+        r.i = k;
+        r.j = k;
+        r.k = len;
+        r.flags = (uint32_t)mode;
+        r.lineno = e->lineno;
+        if ((rc = ev_opx(e, &r, mode == 2 ? 2 : 1)))
+            return rc;
+        if (mode == 2 && (rc = ev_op(e, OP(BUILD_TUPLE), 2, NULL, -1)))
+            return rc;
+    }
+    if ((rc = ev_op(e, OP(BUILD_LIST), len, NULL, 1 - (int)len)) ||
+        (rc = ev_op(e, OP(ROLL), 1, NULL, 0)) || (rc = ev_pop(e)))
+        return rc;
+    return heap_result(out, "list");
+}
+
+static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint32_t n,
+                        val *out, bool *done)
+{
+    const char *t = recv->tname;
+    int rc;
+    *done = true;
+    if (!strcmp(t, "list") &&
+        (!strcmp(name, "index") || !strcmp(name, "count") || !strcmp(name, "remove"))) {
+        if (n != 1)
+            return nargs_error(e, name, 1, n);
+        if ((rc = ev_materialize(e, &a[0])) || (!a[0].known && (rc = ev_learn(e, &a[0], 0))))
+            return rc;
+        item *it;
+        size_t cnt;
+        if ((rc = items_of(e, 1, &it, &cnt)))
+            return rc;
+        int64_t count, at = find_item(it, cnt, &a[0], &count);
+        items_free(it, cnt);
+        if (!strcmp(name, "count")) {
+            if ((rc = ev_pop(e)) || (rc = ev_pop(e)))
+                return rc;
+            return push_int(e, count, out);
+        }
+        if (at < 0) {
+            if (!strcmp(name, "remove"))
+                return ev_raise(e, "ValueError", "list.remove(x): x not in list");
+            char *r;
+            if ((rc = text_of(e, &a[0], 0, true, &r)))
+                return rc;
+            rc = ev_raise(e, "ValueError", "%s is not in list", r);
+            free(r);
+            return rc;
+        }
+        if (!strcmp(name, "index")) {
+            if ((rc = ev_pop(e)) || (rc = ev_pop(e)))
+                return rc;
+            return push_int(e, at, out);
+        }
+        if ((rc = ev_pop(e)) || (rc = ev_op(e, OP(PUSH_INT), at, NULL, 1)) ||
+            (rc = ev_op(e, OP(DELITEM), 0, NULL, -2)))
+            return rc;
+        return void_result(out);
+    }
+    if (!strcmp(t, "list") && (!strcmp(name, "reverse") || !strcmp(name, "sort"))) {
+        if (n)
+            return ev_raise(e, "TypeError", "heapctl: %s() takes no arguments here", name);
+        item *it;
+        size_t cnt;
+        if ((rc = items_of(e, 0, &it, &cnt)))
+            return rc;
+        if (name[0] == 's')
+            rc = sort_items(e, it, cnt);
+        uint64_t *ids = calloc(cnt + 1, sizeof *ids);
+        for (size_t k = 0; k < cnt; k++)
+            ids[k] = it[name[0] == 'r' ? cnt - 1 - k : k].id;
+        items_free(it, cnt);
+        if (rc == ST_OK)
+            rc = write_back(e, ids, cnt);
+        free(ids);
+        if (rc || (rc = ev_pop(e)))
+            return rc;
+        return void_result(out);
+    }
+    if (!strcmp(t, "dict")) {
+        if (!strcmp(name, "keys") || !strcmp(name, "values") || !strcmp(name, "items")) {
+            if (n)
+                return nargs_error(e, name, 0, n);
+            return dict_view_list(e, name[0] == 'k' ? 0 : name[0] == 'v' ? 1 : 2, out);
+        }
+        if ((!strcmp(name, "pop") && n == 2) || !strcmp(name, "setdefault")) {
+            if (n < 1 || n > 2)
+                return nargs_error(e, name, 2, n);
+            if (n == 1) {
+                if ((rc = ev_op(e, OP(PUSH_NONE), 0, NULL, 1)))
+                    return rc;
+            } else if ((rc = ev_materialize(e, &a[1]))) {
+                return rc;
+            }
+            bool has;
+            if ((rc = dict_has(e, &has)))
+                return rc;
+            if (has) {
+                /* [d, k, default] -> [d[k]] (popped for pop) */
+                if ((rc = ev_pop(e)) ||
+                    (rc = ev_op(e, name[0] == 'p' ? OP(DICT_POP) : OP(GETITEM), 0, NULL, -1)))
+                    return rc;
+                return heap_result(out, NULL);
+            }
+            if (name[0] == 's' &&
+                ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+                 (rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(SETITEM), 0, NULL, -3))))
+                return rc;
+            if (name[0] == 'p' && n == 1)
+                return ev_raise(e, "KeyError", "heapctl: missing key");
+            if ((rc = ev_op(e, OP(SINK), 2, NULL, 0)) || (rc = ev_pop(e)) || (rc = ev_pop(e)))
+                return rc;
+            return heap_result(out, NULL);
+        }
+        if (!strcmp(name, "update") && n == 1) {
+            /* [d, o]: d[k] = v for each item of the dict o */
+            if ((rc = ev_materialize(e, &a[0])))
+                return rc;
+            Heapd__ObjectInfo *oi;
+            if ((rc = ev_inspect(e, 0, 0, &oi)))
+                return rc;
+            int64_t len = oi->len;
+            bool isdict = !strcmp(oi->type, "dict");
+            hc_free(oi);
+            if (!isdict)
+                return ev_raise(e, "TypeError", "heapctl: dict.update() takes a dict here");
+            for (int64_t k = 0; k < len; k++) {
+                lk_req r;
+                memset(&r, 0, sizeof r);
+                r.kind = LK_OP;
+                r.code = OP(ITER_NEXT);
+                r.i = k;
+                r.j = 1;
+                r.k = len;
+                r.flags = 2;
+                r.lineno = e->lineno;
+                if ((rc = ev_op(e, OP(PICK), 1, NULL, 1)) || (rc = ev_opx(e, &r, 2)) ||
+                    (rc = ev_op(e, OP(SETITEM), 0, NULL, -3)))
+                    return rc;
+            }
+            if ((rc = ev_pop(e)) || (rc = ev_pop(e)))
+                return rc;
+            return void_result(out);
+        }
+    }
+    if (!strcmp(t, "set") && !strcmp(name, "remove") && n == 1) {
+        if ((rc = ev_materialize(e, &a[0])) || (rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
+            (rc = ev_op(e, OP(PICK), 1, NULL, 1)) || (rc = ev_op(e, OP(CONTAINS), 0, NULL, -1)))
+            return rc;
+        Heapd__ObjectInfo *oi;
+        if ((rc = ev_inspect(e, 0, 0, &oi)))
+            return rc;
+        bool has = oi->truth;
+        hc_free(oi);
+        if ((rc = ev_pop(e)))
+            return rc;
+        if (!has) {
+            char *r;
+            if ((rc = text_of(e, &a[0], 0, true, &r)))
+                return rc;
+            rc = ev_raise(e, "KeyError", "%s", r);
+            free(r);
+            return rc;
+        }
+        if ((rc = ev_op(e, OP(SET_DISCARD), 0, NULL, -2)))
+            return rc;
+        return void_result(out);
+    }
+    *done = false;
+    return ST_OK;
+}
+
 int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
               const char **kw, uint32_t nkw, val *out)
 {
@@ -1654,7 +1923,7 @@ int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
             return void_result(out);
         }
         if (!strcmp(name, "insert")) {
-            int64_t i;
+            int64_t i = 0;
             if (n != 2)
                 return ev_raise(e, "TypeError",
                                 "insert expected 2 arguments, got %u", n);
@@ -1731,6 +2000,10 @@ int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
             return heap_result(out, NULL);
         }
     }
+    bool done = false;
+    rc = more_methods(e, recv, name, a, n, out, &done);
+    if (done || rc)
+        return rc;
     return ev_raise(e, "AttributeError", "'%s' object has no attribute '%s'", t,
                     name);
 }

@@ -44,7 +44,7 @@ static void val_heap(val *v, const char *tname)
     memset(v, 0, sizeof *v);
     v->k = V_HEAP;
     if (tname)
-        snprintf(v->tname, sizeof v->tname, "%s", tname);
+        snprintf(v->tname, sizeof v->tname, "%.47s", tname);
 }
 
 /* ---- compilation units
@@ -725,10 +725,20 @@ static int store_name(ev_session *e, const char *name, val *v)
     frame *f = e->f;
     if (v->k != V_HEAP) {
         /* client-only objects are bound in the client only */
-        if (f->fn || f->class_body)
+        if (f->class_body)
             return ev_raise(e, "TypeError",
-                            "heapctl: modules and builtins can be bound only "
-                            "at module level");
+                            "heapctl: modules and builtins cannot be class "
+                            "attributes");
+        int cslot = local_slot(f, name);
+        if (cslot >= 0) {
+            int rc = ST_OK;
+            if (f->bound[cslot] && f->locals[cslot].k == V_HEAP)
+                rc = ev_op(e, OP(DELETE_LOCAL), cslot, NULL, 0);
+            val_clear(&f->locals[cslot]);
+            val_copy(&f->locals[cslot], v);
+            f->bound[cslot] = true;
+            return rc;
+        }
         gname *old = global_find(e, name);
         bool was_heap = old && old->v.k == V_HEAP;
         gname *g = global_add(e, name);
@@ -805,7 +815,8 @@ static int load_name(ev_session *e, const char *name, val *out)
                 "with a value",
                 name);
         val_copy(out, &f->locals[slot]);
-        out->k = V_HEAP;
+        if (out->k != V_HEAP)
+            return ST_OK; /* a client-only value (a module, an exception) */
         return ev_op(e, OP(LOAD_LOCAL), slot, NULL, 1);
     }
     gname *g = global_find(e, name);
@@ -839,8 +850,9 @@ static int delete_name(ev_session *e, const char *name)
                 "with a value",
                 name);
         f->bound[slot] = false;
+        bool client = f->locals[slot].k != V_HEAP;
         val_clear(&f->locals[slot]);
-        return ev_op(e, OP(DELETE_LOCAL), slot, NULL, 0);
+        return client ? ST_OK : ev_op(e, OP(DELETE_LOCAL), slot, NULL, 0);
     }
     gname *g = global_find(e, name);
     if (g && g->v.k != V_HEAP) {
@@ -1451,7 +1463,7 @@ static int push_traceback(ev_session *e, const char *func)
 {
     if (e->exc.nwhere < 8) {
         snprintf(e->exc.where[e->exc.nwhere++], sizeof e->exc.where[0],
-                 "  File \"%s\", line %d, in %s",
+                 "  File \"%.80s\", line %d, in %.50s",
                  e->u ? e->u->filename : "<stdin>", e->exc.lineno, func);
     }
     return ST_EXC;
@@ -1577,66 +1589,56 @@ static int call_function(ev_session *e, fninfo *fn, val *args, uint32_t nargs,
 }
 
 /* Maps keyword arguments onto fn's parameters: args has npos positional
- * values then nkw keyword values, all on the heap in that order.  Reorders
- * the heap so that they are positional. */
-static int keywords_to_positional(ev_session *e, fninfo *fn, val *args,
-                                  uint32_t npos, const char **kw, uint32_t nkw,
-                                  uint32_t *nout)
+ * values then nkw keyword values, all on the heap in that order.  The
+ * heap is rearranged so that fn's parameters are all there, in order:
+ * keyword values are copied into their slots (defaults pushed for the
+ * others), then the originals are dropped.  *nout = fn->nparams. */
+static int keywords_to_positional(ev_session *e, fninfo *fn, uint32_t npos, const char **kw,
+                                  uint32_t nkw, uint32_t *nout)
 {
     if (!nkw) {
         *nout = npos;
         return ST_OK;
     }
-    int pos[64];
-    uint32_t n = npos;
+    int slot_of[64];
+    if (nkw > 64)
+        return ev_raise(e, "TypeError", "heapctl: too many keyword arguments");
     for (uint32_t k = 0; k < nkw; k++) {
-        int slot = -1;
+        slot_of[k] = -1;
         for (uint32_t p = 0; p < fn->nparams; p++)
             if (!strcmp(fn->locals[p], kw[k]))
-                slot = (int)p;
-        if (slot < 0)
-            return ev_raise(e, "TypeError",
-                            "%s() got an unexpected keyword argument '%s'",
+                slot_of[k] = (int)p;
+        if (slot_of[k] < 0)
+            return ev_raise(e, "TypeError", "%s() got an unexpected keyword argument '%s'",
                             fn->name, kw[k]);
-        if ((uint32_t)slot < npos)
-            return ev_raise(e, "TypeError",
-                            "%s() got multiple values for argument '%s'",
+        if ((uint32_t)slot_of[k] < npos)
+            return ev_raise(e, "TypeError", "%s() got multiple values for argument '%s'",
                             fn->name, kw[k]);
-        pos[k] = slot;
-        if ((uint32_t)slot + 1 > n)
-            n = (uint32_t)slot + 1;
     }
-    /* every parameter below n must be given (or defaulted: push it) */
+    uint32_t firstdef = fn->nparams - fn->ndefaults;
     int rc = ST_OK;
-    for (uint32_t p = npos; p < n; p++) {
-        bool given = false;
-        for (uint32_t k = 0; k < nkw; k++)
-            given |= pos[k] == (int)p;
-        if (!given)
-            return ev_raise(e, "TypeError",
-                            "heapctl: keyword arguments must follow the "
-                            "parameters given before them");
-    }
-    /* sort the keyword values on the heap by slot: selection via ROLL */
-    for (uint32_t p = npos; rc == ST_OK && p < n; p++) {
-        uint32_t k;
-        for (k = 0; pos[k] != (int)p; k++)
-            ;
-        /* value k sits at depth (nkw - 1 - k) among the keyword values */
-        uint32_t depth = 0;
+    uint32_t pushed = 0;
+    for (uint32_t p = npos; rc == ST_OK && p < fn->nparams; p++) {
+        int k = -1;
         for (uint32_t q = 0; q < nkw; q++)
-            if (pos[q] > pos[k] || (pos[q] >= (int)p && q > k))
-                depth++;
-        (void)depth;
+            if (slot_of[q] == (int)p)
+                k = (int)q;
+        if (k >= 0) {
+            /* keyword value k is at depth pushed + (nkw - 1 - k) */
+            rc = ev_op(e, HEAPD__OP_CODE__PICK, pushed + (nkw - 1 - (uint32_t)k), NULL, 1);
+        } else if (p >= firstdef) {
+            rc = op_obj(e, HEAPD__OP_CODE__PUSH_ID, fn->defaults[p - firstdef], 1);
+        } else {
+            return ev_raise(e, "TypeError", "%s() missing 1 required positional argument: '%s'",
+                            fn->name, fn->locals[p]);
+        }
+        pushed++;
     }
-    /* simple approach: keyword values already in slot order are fine */
-    for (uint32_t k = 1; k < nkw; k++)
-        if (pos[k] < pos[k - 1])
-            return ev_raise(
-                e, "TypeError",
-                "heapctl: give keyword arguments in parameter order");
-    (void)args;
-    *nout = n;
+    /* drop the originals, which sit just under the copies */
+    for (uint32_t k = 0; rc == ST_OK && k < nkw; k++)
+        if ((rc = ev_op(e, HEAPD__OP_CODE__ROLL, pushed, NULL, 0)) == ST_OK)
+            rc = ev_pop(e);
+    *nout = fn->nparams;
     return rc;
 }
 
@@ -1712,15 +1714,6 @@ int ev_call_heap(ev_session *e, val *callee, val *args, uint32_t nargs,
                     callee->tname);
 }
 
-/* The number of heap values among vals. */
-static uint32_t heap_count(const val *v, uint32_t n)
-{
-    uint32_t c = 0;
-    for (uint32_t k = 0; k < n; k++)
-        c += v[k].k == V_HEAP;
-    return c;
-}
-
 static int eval_args(ev_session *e, py_node *call, bool to_heap, val **args,
                      uint32_t *npos, const char ***kw, uint32_t *nkw)
 {
@@ -1786,15 +1779,16 @@ static int call_user_method(ev_session *e, clsinfo *c, int cls,
     uint32_t npos, nkw;
     rc = eval_args(e, call, true, &args, &npos, &kw, &nkw);
     if (rc == ST_OK) {
-        val *all = calloc(npos + nkw + 1, sizeof *all);
+        uint32_t size = (npos + nkw > fn->nparams ? npos + nkw : fn->nparams) + 2;
+        val *all = calloc(size, sizeof *all);
         val_copy(&all[0], recv);
-        for (uint32_t k = 0; k < npos + nkw; k++)
+        for (uint32_t k = 0; k < npos; k++)
             val_copy(&all[k + 1], &args[k]);
         uint32_t n;
-        rc = keywords_to_positional(e, fn, all + 1, npos, kw, nkw, &n);
+        rc = keywords_to_positional(e, fn, npos, kw, nkw, &n);
         if (rc == ST_OK)
             rc = call_function(e, fn, all, n + 1, cls, out);
-        for (uint32_t k = 0; k <= npos + nkw; k++)
+        for (uint32_t k = 0; k < size; k++)
             val_clear(&all[k]);
         free(all);
     }
@@ -1900,11 +1894,17 @@ static int eval_call(ev_session *e, py_node *n, val *out)
                 rc = ev_raise(e, "TypeError",
                               "heapctl: keyword arguments only for functions");
             if (rc == ST_OK)
-                rc = keywords_to_positional(e, e->fns[callee.fn - 1], args,
-                                            npos, kw, nkw, &nall);
+                rc = keywords_to_positional(e, e->fns[callee.fn - 1], npos, kw, nkw,
+                                            &nall);
         }
+        val *pos = calloc((nall > npos + nkw ? nall : npos + nkw) + 1, sizeof *pos);
+        for (uint32_t k = 0; k < npos; k++)
+            val_copy(&pos[k], &args[k]);
         if (rc == ST_OK)
-            rc = ev_call_heap(e, &callee, args, nall, out);
+            rc = ev_call_heap(e, &callee, pos, nall, out);
+        for (uint32_t k = 0; k < nall || k < npos; k++)
+            val_clear(&pos[k]);
+        free(pos);
     }
     free_args(args, npos + nkw, kw);
     val_clear(&callee);
@@ -2669,7 +2669,7 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
     if (iter->kind == PY_CALL && iter->u.call.func->kind == PY_NAME &&
         !strcmp(iter->u.call.func->u.name.id, "range") &&
         !global_find(e, "range")) {
-        int64_t r[3];
+        int64_t r[3] = {0, 0, 1};
         if ((rc = range_args(e, iter, r)))
             return rc;
         for (int64_t i = r[0]; r[2] > 0 ? i < r[1] : i > r[1]; i += r[2]) {
@@ -2876,26 +2876,24 @@ static int exec_try(ev_session *e, py_node *n)
                 val ev;
                 memset(&ev, 0, sizeof ev);
                 ev.k = V_EXC;
-                snprintf(ev.tname, sizeof ev.tname, "%s", saved.type);
+                snprintf(ev.tname, sizeof ev.tname, "%.47s", saved.type);
                 ev.s = strdup(saved.msg);
                 ev.slen = strlen(saved.msg);
-                if (e->f->fn)
-                    rc = ev_raise(
-                        e, "TypeError",
-                        "heapctl: 'except ... as' only at module level");
-                else
-                    rc = store_name(e, h->u.excepthandler.name, &ev);
+                rc = store_name(e, h->u.excepthandler.name, &ev);
                 val_clear(&ev);
                 if (rc)
                     break;
             }
             e->in_try += n->u.try_.finalbody.n > 0;
+            ev_exc *outer = e->handling;
+            e->handling = &saved;
             rc = exec_body(e, &h->u.excepthandler.body);
+            e->handling = outer;
             e->in_try -= n->u.try_.finalbody.n > 0;
-            if (h->u.excepthandler.name && !e->f->fn) {
-                gname *g = global_find(e, h->u.excepthandler.name);
-                if (g && g->v.k == V_EXC)
-                    delete_name(e, h->u.excepthandler.name);
+            if (h->u.excepthandler.name && rc != ST_FATAL) {
+                int drc = delete_name(e, h->u.excepthandler.name);
+                if (rc == ST_OK)
+                    rc = drc;
             }
         }
         if (!caught)
@@ -3169,38 +3167,29 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
     case PY_IMPORT:
         return exec_import(e, s);
     case PY_RAISE: {
-        if (!s->u.raise.exc)
-            return ev_raise(e, "RuntimeError",
-                            "No active exception to reraise");
-        py_node *x = s->u.raise.exc;
-        const char *type = NULL;
-        char msg[512] = "";
-        if (x->kind == PY_NAME && bi_is_exc_name(x->u.name.id)) {
-            type = x->u.name.id;
-        } else if (x->kind == PY_CALL && x->u.call.func->kind == PY_NAME &&
-                   bi_is_exc_name(x->u.call.func->u.name.id) &&
-                   x->u.call.args.n <= 1) {
-            type = x->u.call.func->u.name.id;
-            if (x->u.call.args.n) {
-                if ((rc = ev_push(e, x->u.call.args.items[0], &v)))
-                    return rc;
-                if (v.known != K_STR && (rc = learn_str(e, &v, 0)))
-                    return rc;
-                char *t = v.known ? fmt_known_str(&v, false) : NULL;
-                snprintf(msg, sizeof msg, "%s", t ? t : "");
-                free(t);
-                if ((rc = discard(e, &v)))
-                    return rc;
-            }
-        } else if (x->kind == PY_NAME) {
-            gname *g = global_find(e, x->u.name.id);
-            if (g && g->v.k == V_EXC)
-                return ev_raise(e, g->v.tname, "%s", g->v.s ? g->v.s : "");
+        if (!s->u.raise.exc) {
+            if (!e->handling)
+                return ev_raise(e, "RuntimeError", "No active exception to reraise");
+            if ((rc = ev_sync(e)))
+                return rc;
+            e->exc = *e->handling;
+            e->exc.nwhere = 0;
+            e->exc.lineno = e->lineno;
+            return ST_EXC;
         }
-        if (!type)
-            return ev_raise(e, "TypeError",
-                            "exceptions must derive from BaseException");
-        return ev_raise(e, type, "%s", msg);
+        if ((rc = ev_expr(e, s->u.raise.exc, &v)))
+            return rc;
+        if (v.k == V_TYPE && v.aux == 1) {
+            rc = ev_raise(e, v.s, "%s", "");
+        } else if (v.k == V_EXC) {
+            rc = ev_raise(e, v.tname, "%s", v.s ? v.s : "");
+        } else {
+            rc = discard(e, &v);
+            if (rc == ST_OK)
+                rc = ev_raise(e, "TypeError", "exceptions must derive from BaseException");
+        }
+        val_clear(&v);
+        return rc;
     }
     case PY_ASSERT: {
         bool b;
@@ -3626,7 +3615,7 @@ ev_session *ev_open(hc_client *c, const ev_options *o, char *err, size_t errcap)
     e->c = c;
     e->out = o && o->out ? o->out : stdout;
     e->err = o && o->err ? o->err : stderr;
-    snprintf(e->profile, sizeof e->profile, "%s",
+    snprintf(e->profile, sizeof e->profile, "%.7s",
              o && o->profile ? o->profile : st.profile);
     lk_init(&e->lk, c, st.stack_size, st.frame_depth);
     e->lk.on_due = on_due;

@@ -135,6 +135,7 @@ struct ev_session {
     uint64_t none_id;
     int handoff_depth;
     val *ret_slot; /* where a return statement leaves its value */
+    ev_exc *handling; /* the exception an except clause is handling */
 };
 
 /* ---- eval.c: used by builtins.c
