@@ -1195,6 +1195,8 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
         }
         return pop_heap(e, a, n);
     }
+    if (code >= 400)
+        return og_call(e, code, a, npos, kw, nkw, out);
     if (nkw == 1 && npos == 0 && !strcmp(kw[0], "generation") &&
         (code == G_COLLECT || code == G_GET_OBJECTS)) {
         npos = 1;
@@ -1443,6 +1445,9 @@ int bi_module_attr(ev_session *e, int mod, const char *name, val *out)
     case MOD_WEAKREF:
         c = find(WEAKREF_FUNCS, N(WEAKREF_FUNCS), name);
         break;
+    case MOD_OBJGRAPH:
+        c = og_lookup(name);
+        break;
     default:
         break;
     }
@@ -1640,7 +1645,8 @@ static int str_method(ev_session *e, val *recv, const char *name, val *a,
 
 /* The position of the item equal to x (by value for numbers and strs,
  * else identity), or -1. */
-static int64_t find_item(const item *it, size_t cnt, const val *x, int64_t *count)
+static int64_t find_item(const item *it, size_t cnt, const val *x,
+                         int64_t *count)
 {
     int64_t first = -1;
     *count = 0;
@@ -1668,7 +1674,8 @@ static int write_back(ev_session *e, const uint64_t *ids, size_t cnt)
         q.code = OP(PUSH_ID);
         q.obj = ids[k];
         if ((rc = ev_op(e, OP(PICK), 0, NULL, 1)) ||
-            (rc = ev_op(e, OP(PUSH_INT), (int64_t)k, NULL, 1)) || (rc = ev_opx(e, &q, 1)))
+            (rc = ev_op(e, OP(PUSH_INT), (int64_t)k, NULL, 1)) ||
+            (rc = ev_opx(e, &q, 1)))
             break;
         rc = ev_op(e, OP(SETITEM), 0, NULL, -3);
     }
@@ -1685,9 +1692,10 @@ static int sort_items(ev_session *e, item *it, size_t cnt)
             int c = cmp_vals(&x.v, &it[q - 1].v, &ok);
             if (!ok) {
                 it[k] = x;
-                return ev_raise(e, "TypeError",
-                                "'<' not supported between instances of '%s' and '%s'",
-                                x.v.tname, it[q - 1].v.tname);
+                return ev_raise(
+                    e, "TypeError",
+                    "'<' not supported between instances of '%s' and '%s'",
+                    x.v.tname, it[q - 1].v.tname);
             }
             if (c >= 0)
                 break;
@@ -1703,7 +1711,8 @@ static int sort_items(ev_session *e, item *it, size_t cnt)
 static int dict_has(ev_session *e, bool *has)
 {
     int rc;
-    if ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+    if ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+        (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
         (rc = ev_op(e, OP(CONTAINS), 0, NULL, -1)))
         return rc;
     Heapd__ObjectInfo *oi;
@@ -1744,17 +1753,19 @@ static int dict_view_list(ev_session *e, int mode, val *out)
     return heap_result(out, "list");
 }
 
-static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint32_t n,
-                        val *out, bool *done)
+static int more_methods(ev_session *e, val *recv, const char *name, val *a,
+                        uint32_t n, val *out, bool *done)
 {
     const char *t = recv->tname;
     int rc;
     *done = true;
     if (!strcmp(t, "list") &&
-        (!strcmp(name, "index") || !strcmp(name, "count") || !strcmp(name, "remove"))) {
+        (!strcmp(name, "index") || !strcmp(name, "count") ||
+         !strcmp(name, "remove"))) {
         if (n != 1)
             return nargs_error(e, name, 1, n);
-        if ((rc = ev_materialize(e, &a[0])) || (!a[0].known && (rc = ev_learn(e, &a[0], 0))))
+        if ((rc = ev_materialize(e, &a[0])) ||
+            (!a[0].known && (rc = ev_learn(e, &a[0], 0))))
             return rc;
         item *it;
         size_t cnt;
@@ -1769,7 +1780,8 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
         }
         if (at < 0) {
             if (!strcmp(name, "remove"))
-                return ev_raise(e, "ValueError", "list.remove(x): x not in list");
+                return ev_raise(e, "ValueError",
+                                "list.remove(x): x not in list");
             char *r;
             if ((rc = text_of(e, &a[0], 0, true, &r)))
                 return rc;
@@ -1787,9 +1799,11 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
             return rc;
         return void_result(out);
     }
-    if (!strcmp(t, "list") && (!strcmp(name, "reverse") || !strcmp(name, "sort"))) {
+    if (!strcmp(t, "list") &&
+        (!strcmp(name, "reverse") || !strcmp(name, "sort"))) {
         if (n)
-            return ev_raise(e, "TypeError", "heapctl: %s() takes no arguments here", name);
+            return ev_raise(e, "TypeError",
+                            "heapctl: %s() takes no arguments here", name);
         item *it;
         size_t cnt;
         if ((rc = items_of(e, 0, &it, &cnt)))
@@ -1808,10 +1822,15 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
         return void_result(out);
     }
     if (!strcmp(t, "dict")) {
-        if (!strcmp(name, "keys") || !strcmp(name, "values") || !strcmp(name, "items")) {
+        if (!strcmp(name, "keys") || !strcmp(name, "values") ||
+            !strcmp(name, "items")) {
             if (n)
                 return nargs_error(e, name, 0, n);
-            return dict_view_list(e, name[0] == 'k' ? 0 : name[0] == 'v' ? 1 : 2, out);
+            return dict_view_list(e,
+                                  name[0] == 'k'   ? 0
+                                  : name[0] == 'v' ? 1
+                                                   : 2,
+                                  out);
         }
         if ((!strcmp(name, "pop") && n == 2) || !strcmp(name, "setdefault")) {
             if (n < 1 || n > 2)
@@ -1828,17 +1847,20 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
             if (has) {
                 /* [d, k, default] -> [d[k]] (popped for pop) */
                 if ((rc = ev_pop(e)) ||
-                    (rc = ev_op(e, name[0] == 'p' ? OP(DICT_POP) : OP(GETITEM), 0, NULL, -1)))
+                    (rc = ev_op(e, name[0] == 'p' ? OP(DICT_POP) : OP(GETITEM),
+                                0, NULL, -1)))
                     return rc;
                 return heap_result(out, NULL);
             }
-            if (name[0] == 's' &&
-                ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
-                 (rc = ev_op(e, OP(PICK), 2, NULL, 1)) || (rc = ev_op(e, OP(SETITEM), 0, NULL, -3))))
+            if (name[0] == 's' && ((rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+                                   (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+                                   (rc = ev_op(e, OP(PICK), 2, NULL, 1)) ||
+                                   (rc = ev_op(e, OP(SETITEM), 0, NULL, -3))))
                 return rc;
             if (name[0] == 'p' && n == 1)
                 return ev_raise(e, "KeyError", "heapctl: missing key");
-            if ((rc = ev_op(e, OP(SINK), 2, NULL, 0)) || (rc = ev_pop(e)) || (rc = ev_pop(e)))
+            if ((rc = ev_op(e, OP(SINK), 2, NULL, 0)) || (rc = ev_pop(e)) ||
+                (rc = ev_pop(e)))
                 return rc;
             return heap_result(out, NULL);
         }
@@ -1853,7 +1875,8 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
             bool isdict = !strcmp(oi->type, "dict");
             hc_free(oi);
             if (!isdict)
-                return ev_raise(e, "TypeError", "heapctl: dict.update() takes a dict here");
+                return ev_raise(e, "TypeError",
+                                "heapctl: dict.update() takes a dict here");
             for (int64_t k = 0; k < len; k++) {
                 lk_req r;
                 memset(&r, 0, sizeof r);
@@ -1864,7 +1887,8 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
                 r.k = len;
                 r.flags = 2;
                 r.lineno = e->lineno;
-                if ((rc = ev_op(e, OP(PICK), 1, NULL, 1)) || (rc = ev_opx(e, &r, 2)) ||
+                if ((rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
+                    (rc = ev_opx(e, &r, 2)) ||
                     (rc = ev_op(e, OP(SETITEM), 0, NULL, -3)))
                     return rc;
             }
@@ -1874,8 +1898,10 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a, uint
         }
     }
     if (!strcmp(t, "set") && !strcmp(name, "remove") && n == 1) {
-        if ((rc = ev_materialize(e, &a[0])) || (rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
-            (rc = ev_op(e, OP(PICK), 1, NULL, 1)) || (rc = ev_op(e, OP(CONTAINS), 0, NULL, -1)))
+        if ((rc = ev_materialize(e, &a[0])) ||
+            (rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
+            (rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
+            (rc = ev_op(e, OP(CONTAINS), 0, NULL, -1)))
             return rc;
         Heapd__ObjectInfo *oi;
         if ((rc = ev_inspect(e, 0, 0, &oi)))

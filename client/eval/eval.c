@@ -1593,8 +1593,8 @@ static int call_function(ev_session *e, fninfo *fn, val *args, uint32_t nargs,
  * heap is rearranged so that fn's parameters are all there, in order:
  * keyword values are copied into their slots (defaults pushed for the
  * others), then the originals are dropped.  *nout = fn->nparams. */
-static int keywords_to_positional(ev_session *e, fninfo *fn, uint32_t npos, const char **kw,
-                                  uint32_t nkw, uint32_t *nout)
+static int keywords_to_positional(ev_session *e, fninfo *fn, uint32_t npos,
+                                  const char **kw, uint32_t nkw, uint32_t *nout)
 {
     if (!nkw) {
         *nout = npos;
@@ -1609,10 +1609,12 @@ static int keywords_to_positional(ev_session *e, fninfo *fn, uint32_t npos, cons
             if (!strcmp(fn->locals[p], kw[k]))
                 slot_of[k] = (int)p;
         if (slot_of[k] < 0)
-            return ev_raise(e, "TypeError", "%s() got an unexpected keyword argument '%s'",
+            return ev_raise(e, "TypeError",
+                            "%s() got an unexpected keyword argument '%s'",
                             fn->name, kw[k]);
         if ((uint32_t)slot_of[k] < npos)
-            return ev_raise(e, "TypeError", "%s() got multiple values for argument '%s'",
+            return ev_raise(e, "TypeError",
+                            "%s() got multiple values for argument '%s'",
                             fn->name, kw[k]);
     }
     uint32_t firstdef = fn->nparams - fn->ndefaults;
@@ -1625,11 +1627,14 @@ static int keywords_to_positional(ev_session *e, fninfo *fn, uint32_t npos, cons
                 k = (int)q;
         if (k >= 0) {
             /* keyword value k is at depth pushed + (nkw - 1 - k) */
-            rc = ev_op(e, HEAPD__OP_CODE__PICK, pushed + (nkw - 1 - (uint32_t)k), NULL, 1);
+            rc = ev_op(e, HEAPD__OP_CODE__PICK,
+                       pushed + (nkw - 1 - (uint32_t)k), NULL, 1);
         } else if (p >= firstdef) {
-            rc = op_obj(e, HEAPD__OP_CODE__PUSH_ID, fn->defaults[p - firstdef], 1);
+            rc = op_obj(e, HEAPD__OP_CODE__PUSH_ID, fn->defaults[p - firstdef],
+                        1);
         } else {
-            return ev_raise(e, "TypeError", "%s() missing 1 required positional argument: '%s'",
+            return ev_raise(e, "TypeError",
+                            "%s() missing 1 required positional argument: '%s'",
                             fn->name, fn->locals[p]);
         }
         pushed++;
@@ -1779,7 +1784,8 @@ static int call_user_method(ev_session *e, clsinfo *c, int cls,
     uint32_t npos, nkw;
     rc = eval_args(e, call, true, &args, &npos, &kw, &nkw);
     if (rc == ST_OK) {
-        uint32_t size = (npos + nkw > fn->nparams ? npos + nkw : fn->nparams) + 2;
+        uint32_t size =
+            (npos + nkw > fn->nparams ? npos + nkw : fn->nparams) + 2;
         val *all = calloc(size, sizeof *all);
         val_copy(&all[0], recv);
         for (uint32_t k = 0; k < npos; k++)
@@ -1894,10 +1900,11 @@ static int eval_call(ev_session *e, py_node *n, val *out)
                 rc = ev_raise(e, "TypeError",
                               "heapctl: keyword arguments only for functions");
             if (rc == ST_OK)
-                rc = keywords_to_positional(e, e->fns[callee.fn - 1], npos, kw, nkw,
-                                            &nall);
+                rc = keywords_to_positional(e, e->fns[callee.fn - 1], npos, kw,
+                                            nkw, &nall);
         }
-        val *pos = calloc((nall > npos + nkw ? nall : npos + nkw) + 1, sizeof *pos);
+        val *pos =
+            calloc((nall > npos + nkw ? nall : npos + nkw) + 1, sizeof *pos);
         for (uint32_t k = 0; k < npos; k++)
             val_copy(&pos[k], &args[k]);
         if (rc == ST_OK)
@@ -3169,7 +3176,8 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
     case PY_RAISE: {
         if (!s->u.raise.exc) {
             if (!e->handling)
-                return ev_raise(e, "RuntimeError", "No active exception to reraise");
+                return ev_raise(e, "RuntimeError",
+                                "No active exception to reraise");
             if ((rc = ev_sync(e)))
                 return rc;
             e->exc = *e->handling;
@@ -3186,7 +3194,8 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
         } else {
             rc = discard(e, &v);
             if (rc == ST_OK)
-                rc = ev_raise(e, "TypeError", "exceptions must derive from BaseException");
+                rc = ev_raise(e, "TypeError",
+                              "exceptions must derive from BaseException");
         }
         val_clear(&v);
         return rc;
@@ -3672,6 +3681,7 @@ void ev_close(ev_session *s)
         free(u);
     }
     free(s->units);
+    free(s->og_peak);
     free(s);
 }
 

@@ -102,6 +102,12 @@ typedef struct gname {
 
 typedef struct frame frame;
 
+/* objgraph's count of one type. */
+typedef struct og_stat {
+    char name[64];
+    long count;
+} og_stat;
+
 typedef struct ev_exc {
     char type[64];
     char msg[512];
@@ -134,8 +140,10 @@ struct ev_session {
     size_t nunits, capunits;
     uint64_t none_id;
     int handoff_depth;
-    val *ret_slot; /* where a return statement leaves its value */
+    val *ret_slot;    /* where a return statement leaves its value */
     ev_exc *handling; /* the exception an except clause is handling */
+    og_stat *og_peak; /* objgraph.show_growth's peaks */
+    size_t og_npeak;
 };
 
 /* ---- eval.c: used by builtins.c
@@ -185,6 +193,13 @@ bool bi_exc_matches(const char *type, const char *base);
 bool bi_is_exc_name(const char *name);
 /* repr of a client-only value (<module 'gc' (built-in)>, <class 'int'>). */
 char *bi_client_repr(const val *v);
+
+/* ---- objgraph.c
+ * ------------------------------------------------------------------ */
+/* The code of an objgraph function, or 0. */
+int og_lookup(const char *name);
+int og_call(ev_session *e, int code, val *args, uint32_t npos,
+            const char **kwnames, uint32_t nkw, val *out);
 
 /* ---- format.c
  * --------------------------------------------------------------------- */
