@@ -76,7 +76,7 @@ static int fatal(lk *l, const char *what)
 {
     if (!l->fatal) {
         l->fatal = true;
-        snprintf(l->fatal_msg, sizeof l->fatal_msg, "%s: %s", what,
+        snprintf(l->fatal_msg, sizeof l->fatal_msg, "%.60s: %.400s", what,
                  hc_last_error(l->c)->message);
     }
     return LK_FATAL;
