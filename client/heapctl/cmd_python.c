@@ -112,6 +112,14 @@ static int parse_py_opts(ctl *x, int argc, char **argv, pyopts *o,
     return 0;
 }
 
+typedef struct repl {
+    int tty;
+    char *history;
+    hc_client *c;
+} repl;
+
+static int repl_loop(ev_session *s, void *arg);
+
 static int with_session(ctl *x, const pyopts *o,
                         int (*body)(ev_session *, void *), void *arg)
 {
@@ -128,6 +136,8 @@ static int with_session(ctl *x, const pyopts *o,
         close_heap(x, o, made);
         return ctl_error(x, "%s", err);
     }
+    if (body == repl_loop)
+        ((repl *)arg)->c = x->c;
     rc = body(s, arg);
     ev_close(s);
     close_heap(x, o, made);
@@ -180,11 +190,6 @@ int cmd_code(ctl *x, const char *code)
 /* ---- the REPL
  * ----------------------------------------------------------------- */
 
-typedef struct repl {
-    int tty;
-    char *history;
-} repl;
-
 static char *next_line(repl *r, const char *prompt)
 {
     if (r->tty) {
@@ -213,12 +218,117 @@ static char *next_line(repl *r, const char *prompt)
     return buf;
 }
 
+/* ---- workshop commands at the prompt ------------------------------------- */
+
+static const char MAGIC_HELP[] =
+    "Workshop commands (at the >>> prompt):\n"
+    "  %heap         objects by type, their bytes, objects per generation\n"
+    "  %gc           gc counts, thresholds, statistics, debug flags\n"
+    "  %malloc       the allocator: arenas, pools, blocks per size class\n"
+    "  %graph NAME   draw the objects NAME refers to, into NAME.png\n"
+    "  %help         this list\n";
+
+static void magic_heap(hc_client *c)
+{
+    Heapd__TypeStatsResult *t;
+    if (hc_type_stats(c, &t) < 0) {
+        fprintf(stderr, "%%heap: %s\n", hc_last_error(c)->message);
+        return;
+    }
+    printf("%-12s %10s %12s\n", "type", "objects", "bytes");
+    for (size_t k = 0; k < t->n_types; k++)
+        if (t->types[k]->count)
+            printf("%-12s %10llu %12llu\n", t->types[k]->type,
+                   (unsigned long long)t->types[k]->count,
+                   (unsigned long long)t->types[k]->bytes);
+    printf("%llu objects;", (unsigned long long)t->objects);
+    static const char *const gen[] = {"gen 0", "gen 1", "gen 2", "frozen"};
+    for (size_t k = 0; k < t->n_tracked && k < 4; k++)
+        printf(" %s: %llu%s", gen[k], (unsigned long long)t->tracked[k],
+               k + 1 < t->n_tracked ? "," : "");
+    printf("\n");
+    hc_free(t);
+}
+
+static void magic_gc(hc_client *c)
+{
+    hc_gc_state g;
+    if (hc_gc_query(c, &g) < 0) {
+        fprintf(stderr, "%%gc: %s\n", hc_last_error(c)->message);
+        return;
+    }
+    printf("enabled %s, debug %d, frozen %llu, garbage %llu\n",
+           g.enabled ? "yes" : "no", g.debug,
+           (unsigned long long)g.freeze_count, (unsigned long long)g.garbage);
+    printf("count      %lld %lld %lld\n", (long long)g.count[0],
+           (long long)g.count[1], (long long)g.count[2]);
+    printf("threshold  %lld %lld %lld\n", (long long)g.threshold[0],
+           (long long)g.threshold[1], (long long)g.threshold[2]);
+    for (int k = 0; k < 3; k++)
+        printf("gen %d: %llu collections, %llu collected, %llu uncollectable\n",
+               k, (unsigned long long)g.stats[k].collections,
+               (unsigned long long)g.stats[k].collected,
+               (unsigned long long)g.stats[k].uncollectable);
+}
+
+static void magic_malloc(hc_client *c)
+{
+    Heapd__MallocStatsResult *m;
+    if (hc_malloc_stats(c, &m) < 0) {
+        fprintf(stderr, "%%malloc: %s\n", hc_last_error(c)->message);
+        return;
+    }
+    printf("class   size   pools   blocks in use   free\n");
+    for (size_t k = 0; k < m->n_classes; k++)
+        if (m->classes[k]->pools)
+            printf("%5zu %6u %7u %15llu %6llu\n", k, m->classes[k]->size,
+                   m->classes[k]->pools,
+                   (unsigned long long)m->classes[k]->blocks_in_use,
+                   (unsigned long long)m->classes[k]->blocks_free);
+    printf("arenas: %llu now, %llu allocated, %llu reclaimed, highwater %llu\n",
+           (unsigned long long)m->arenas_current,
+           (unsigned long long)m->arenas_allocated_total,
+           (unsigned long long)m->arenas_reclaimed,
+           (unsigned long long)m->arenas_highwater);
+    printf("bytes in blocks %llu, raw blocks %llu (%llu bytes), in use %llu\n",
+           (unsigned long long)m->bytes_in_blocks,
+           (unsigned long long)m->raw_blocks, (unsigned long long)m->raw_bytes,
+           (unsigned long long)m->bytes_in_use);
+    hc_free(m);
+}
+
+/* A line starting with % at the >>> prompt; false if it is not one. */
+static bool magic(ev_session *s, hc_client *c, const char *line)
+{
+    if (line[0] != '%')
+        return false;
+    char word[32] = "", arg[200] = "";
+    sscanf(line + 1, "%31s %199s", word, arg);
+    if (!strcmp(word, "heap"))
+        magic_heap(c);
+    else if (!strcmp(word, "gc"))
+        magic_gc(c);
+    else if (!strcmp(word, "malloc"))
+        magic_malloc(c);
+    else if (!strcmp(word, "graph") && arg[0]) {
+        char src[600];
+        snprintf(src, sizeof src,
+                 "import objgraph as _heapctl_og; _heapctl_og.show_refs([%s], "
+                 "filename='%s.png'); del _heapctl_og\n",
+                 arg, arg);
+        ev_run_interactive(s, src, strlen(src));
+    } else
+        fputs(MAGIC_HELP, stdout);
+    fflush(stdout);
+    return true;
+}
+
 static int repl_loop(ev_session *s, void *arg)
 {
     repl *r = arg;
     fprintf(stderr,
             "heapctl %s: Python on a heapd heap (CPython's semantics)\n"
-            "Ctrl-D leaves.\n",
+            "Type %%help for the workshop commands; Ctrl-D leaves.\n",
             HC_VERSION);
     size_t cap = 4096, len = 0;
     char *src = malloc(cap);
@@ -235,6 +345,10 @@ static int repl_loop(ev_session *s, void *arg)
             if (!r->tty)
                 fputs("\n", stderr);
             break;
+        }
+        if (!len && magic(s, r->c, line)) {
+            free(line);
+            continue;
         }
         size_t ll = strlen(line);
         while (len + ll + 2 > cap)
@@ -274,7 +388,7 @@ int cmd_repl(ctl *x, int argc, char **argv)
     int rc = parse_py_opts(x, argc, argv, &o, pos, 0, &npos);
     if (rc)
         return rc < 0 ? EXIT_USAGE : EXIT_OK;
-    repl r = {isatty(0) && isatty(2), NULL};
+    repl r = {isatty(0) && isatty(2), NULL, NULL};
     if (r.tty) {
         const char *home = getenv("HOME");
         if (home && asprintf(&r.history, "%s/.heapctl_history", home) > 0)

@@ -28,7 +28,8 @@ static void teardown(void)
 
 /* Runs heapctl with args, src on its stdin; returns its exit status and
  * its stdout in out. */
-static int heapctl(const char *const *args, const char *src, char *out, size_t cap)
+static int heapctl(const char *const *args, const char *src, char *out,
+                   size_t cap)
 {
     char path[128];
     it_path(&D, "prog.py", path, sizeof path);
@@ -188,6 +189,40 @@ START_TEST(interactive_statements_are_units)
 }
 END_TEST
 
+START_TEST(workshop_commands_and_objgraph)
+{
+    static char out[1 << 16];
+    char png[160];
+    it_path(&D, "y.png", png, sizeof png);
+    char src[512];
+    snprintf(src, sizeof src,
+             "import objgraph\n"
+             "x = 'hello'\n"
+             "y = [x, [x], list(x), dict(x=x)]\n"
+             "objgraph.show_refs([y], filename='%s')\n"
+             "objgraph.count('dict')\n"
+             "%%gc\n"
+             "%%heap\n",
+             png);
+    const char *args[] = {"repl", NULL};
+    int st = heapctl(args, src, out, sizeof out);
+    ck_assert_int_eq(st, 0);
+    char want[256];
+    snprintf(want, sizeof want, "Image generated as %s\n1\n", png);
+    ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "got: %s", out);
+    ck_assert_ptr_nonnull(strstr(out, "threshold  700 10 10\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "type            objects        bytes\n"));
+    /* a real PNG of the talk's slide 31 graph */
+    FILE *f = fopen(png, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char sig[8];
+    ck_assert_uint_eq(fread(sig, 1, 8, f), 8);
+    fclose(f);
+    ck_assert_int_eq(memcmp(sig, "\x89PNG\r\n\x1a\n", 8), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("python");
@@ -200,6 +235,7 @@ int main(void)
     tcase_add_test(tc, exceptions_caught_and_uncaught);
     tcase_add_test(tc, a_long_loop_is_pipelined);
     tcase_add_test(tc, interactive_statements_are_units);
+    tcase_add_test(tc, workshop_commands_and_objgraph);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
