@@ -673,6 +673,13 @@ struct frame {
     char **cnames; /* names assigned so far in the class body */
     size_t ncnames;
     int selfcls; /* class of local 0, index+1 */
+    /* comprehension variables: on the heap's stack, not bound in a
+     * namespace (PEP 709 keeps them apart from the function's) */
+    struct {
+        const char *name;
+        uint32_t slot;
+    } cvars[16];
+    int ncvars;
 };
 
 static gname *global_find(ev_session *e, const char *name)
@@ -717,12 +724,29 @@ static int local_slot(const frame *f, const char *name)
 
 static int ev_expr(ev_session *e, py_node *n, val *out);
 static int ev_push(ev_session *e, py_node *n, val *out);
+
+static int cvar_slot(const frame *f, const char *name)
+{
+    for (int k = f->ncvars; k-- > 0;)
+        if (!strcmp(f->cvars[k].name, name))
+            return (int)f->cvars[k].slot;
+    return -1;
+}
 static int exec_body(ev_session *e, py_seq *body);
 
 /* Stores the heap value on top under name (popping it). */
 static int store_name(ev_session *e, const char *name, val *v)
 {
     frame *f = e->f;
+    int cs = cvar_slot(f, name);
+    if (cs >= 0 && v->k == V_HEAP) {
+        /* [.. old .. new] -> [.. new ..] */
+        uint32_t t = e->sp - 1, d = t - (uint32_t)cs;
+        int rc;
+        if ((rc = ev_op(e, OP(ROLL), d, NULL, 0)) || (rc = ev_pop(e)))
+            return rc;
+        return ev_op(e, OP(SINK), d - 1, NULL, 0);
+    }
     if (v->k != V_HEAP) {
         /* client-only objects are bound in the client only */
         if (f->class_body)
@@ -793,6 +817,11 @@ static int load_name(ev_session *e, const char *name, val *out)
 {
     frame *f = e->f;
     memset(out, 0, sizeof *out);
+    int cs = cvar_slot(f, name);
+    if (cs >= 0) {
+        val_heap(out, NULL);
+        return ev_op(e, OP(PICK), e->sp - 1 - (uint32_t)cs, NULL, 1);
+    }
     if (f->class_body) {
         for (size_t k = 0; k < f->ncnames; k++)
             if (!strcmp(f->cnames[k], name)) {
@@ -2442,8 +2471,32 @@ static int comp_loop(ev_session *e, py_node *n, size_t gen, uint32_t acc_sp)
     }
     py_node *g = n->u.comp.generators.items[gen];
     comp_ctx c = {n, gen, acc_sp};
-    return for_each(e, g->u.comprehension.target, g->u.comprehension.iter,
-                    comp_body, &c, NULL);
+    py_node *t = g->u.comprehension.target;
+    py_node *names[16];
+    int nn = 0, rc = ST_OK;
+    if (t->kind == PY_NAME)
+        names[nn++] = t;
+    else if (t->kind == PY_TUPLE || t->kind == PY_LIST)
+        for (size_t k = 0; k < t->u.list.elts.n && nn < 16; k++)
+            if (t->u.list.elts.items[k]->kind == PY_NAME)
+                names[nn++] = t->u.list.elts.items[k];
+    frame *f = e->f;
+    int base = f->ncvars;
+    for (int k = 0; rc == ST_OK && k < nn && f->ncvars < 16; k++) {
+        rc = ev_op(e, OP(PUSH_NONE), 0, NULL, 1);
+        f->cvars[f->ncvars].name = names[k]->u.name.id;
+        f->cvars[f->ncvars++].slot = e->sp - 1;
+    }
+    if (rc == ST_OK)
+        rc = for_each(e, t, g->u.comprehension.iter, comp_body, &c, NULL);
+    /* the variables go when the comprehension ends */
+    while (f->ncvars > base) {
+        uint32_t slot = f->cvars[--f->ncvars].slot;
+        if (rc == ST_OK &&
+            ((rc = ev_op(e, OP(ROLL), e->sp - 1 - slot, NULL, 0)) == ST_OK))
+            rc = ev_pop(e);
+    }
+    return rc;
 }
 
 static int eval_comprehension(ev_session *e, py_node *n, val *out)
@@ -2703,7 +2756,8 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
         return ST_OK;
     }
     int mode = 0;
-    bool enumerate = false;
+    bool enumerate = false, zip = false;
+    Heapd__ObjectInfo *oi;
     val it;
     py_node *src = iter;
     if (iter->kind == PY_CALL && iter->u.call.func->kind == PY_ATTRIBUTE &&
@@ -2718,12 +2772,31 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
                iter->u.call.args.n == 1 && !global_find(e, "enumerate")) {
         enumerate = true;
         src = iter->u.call.args.items[0];
+    } else if (iter->kind == PY_CALL && iter->u.call.func->kind == PY_NAME &&
+               !strcmp(iter->u.call.func->u.name.id, "zip") &&
+               iter->u.call.args.n == 2 && !global_find(e, "zip")) {
+        zip = true;
+        src = iter->u.call.args.items[0];
     }
     if ((rc = ev_push(e, src, &it)))
         return rc;
-    uint32_t it_sp = e->sp - 1;
-    Heapd__ObjectInfo *oi;
-    if ((rc = ev_inspect(e, 0, 0, &oi)))
+    uint32_t it_sp = e->sp - 1, it2_sp = 0;
+    int64_t len2 = INT64_MAX;
+    if (zip) {
+        val it2;
+        if ((rc = ev_push(e, iter->u.call.args.items[1], &it2)))
+            return rc;
+        val_clear(&it2);
+        it2_sp = e->sp - 1;
+        if ((rc = ev_inspect(e, 0, 0, &oi)))
+            return rc;
+        len2 = oi->len;
+        hc_free(oi);
+        if (len2 < 0)
+            return ev_raise(e, "TypeError", "'%s' object is not iterable",
+                            "zip argument");
+    }
+    if ((rc = ev_inspect(e, e->sp - 1 - it_sp, 0, &oi)))
         return rc;
     int64_t len = oi->len;
     bool sized = !strcmp(oi->type, "dict") || !strcmp(oi->type, "set") ||
@@ -2750,9 +2823,11 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
                 return rc;
             len = oi->len;
             hc_free(oi);
-            if (i >= len)
+            if (i >= len || i >= len2)
                 break;
         }
+        if (i >= len2)
+            break;
         if (enumerate) {
             val iv;
             memset(&iv, 0, sizeof iv);
@@ -2773,9 +2848,14 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
         r.lineno = e->lineno;
         if ((rc = ev_opx(e, &r, mode == 2 ? 2 : 1)))
             return rc;
+        if (zip) {
+            r.j = e->sp - 1 - it2_sp;
+            if ((rc = ev_opx(e, &r, 1)))
+                return rc;
+        }
         val v;
         val_heap(&v, NULL);
-        if (mode == 2 || enumerate) {
+        if (mode == 2 || enumerate || zip) {
             /* [k, v] as a 2-tuple target */
             if (target->kind == PY_TUPLE && target->u.list.elts.n == 2) {
                 if ((rc = ev_op(e, OP(ROLL), 1, NULL, 0)) ||
@@ -2801,7 +2881,10 @@ static int for_each(ev_session *e, py_node *target, py_node *iter,
             return rc;
     }
     val_clear(&it);
-    /* drop the iterable: [it] */
+    /* drop the iterables */
+    if (zip && ((rc = ev_op(e, OP(ROLL), e->sp - 1 - it2_sp, NULL, 0)) ||
+                (rc = ev_pop(e))))
+        return rc;
     if ((rc = ev_op(e, OP(ROLL), e->sp - 1 - it_sp, NULL, 0)) ||
         (rc = ev_pop(e)))
         return rc;
@@ -2950,6 +3033,76 @@ static int exec_import(ev_session *e, py_node *s)
     return ST_OK;
 }
 
+/* A slice bound: an int, None or absent; false for anything else. */
+static int slice_bound(ev_session *e, py_node *n, bool *has, int64_t *v)
+{
+    *has = false;
+    if (!n || (n->kind == PY_CONSTANT && n->u.constant.kind == PY_CONST_NONE))
+        return ST_OK;
+    val b;
+    int rc = ev_expr(e, n, &b);
+    if (rc)
+        return rc;
+    if (b.k == V_HEAP && !b.known && (rc = ev_learn(e, &b, 0)))
+        return rc;
+    if (b.known != K_INT && b.known != K_BOOL) {
+        val_clear(&b);
+        return ev_raise(e, "TypeError",
+                        "slice indices must be integers or None or have an "
+                        "__index__ method");
+    }
+    *has = true;
+    *v = b.i;
+    return discard(e, &b);
+}
+
+/* del l[a:b] on the list on top (popped): the items go last first, as
+ * list_ass_slice releases them. */
+static int delete_slice(ev_session *e, py_node *sl)
+{
+    bool ha, hb, hs;
+    int64_t a = 0, b = 0, st = 1;
+    int rc;
+    if ((rc = slice_bound(e, sl->u.slice.lower, &ha, &a)) ||
+        (rc = slice_bound(e, sl->u.slice.upper, &hb, &b)) ||
+        (rc = slice_bound(e, sl->u.slice.step, &hs, &st)))
+        return rc;
+    if (hs && st != 1)
+        return ev_raise(e, "TypeError",
+                        "heapctl: del with a slice step is not supported");
+    Heapd__ObjectInfo *oi;
+    if ((rc = ev_inspect(e, 0, 0, &oi)))
+        return rc;
+    int64_t len = oi->len;
+    bool list = !strcmp(oi->type, "list");
+    char tn[64];
+    snprintf(tn, sizeof tn, "%s", oi->type);
+    hc_free(oi);
+    if (!list)
+        return ev_raise(e, "TypeError",
+                        "'%s' object does not support item deletion", tn);
+    if (!ha)
+        a = 0;
+    if (!hb)
+        b = len;
+    if (a < 0)
+        a = a + len < 0 ? 0 : a + len;
+    if (b < 0)
+        b = b + len < 0 ? 0 : b + len;
+    if (a > len)
+        a = len;
+    if (b > len)
+        b = len;
+    if (!ha && !hb)
+        return ev_op(e, OP(CLEAR), 0, NULL, -1);
+    for (int64_t k = b - 1; k >= a; k--) {
+        if ((rc = ev_op(e, OP(DUP), 0, NULL, 1)) ||
+            (rc = ev_op(e, OP(LIST_POP), k, NULL, 0)) || (rc = ev_pop(e)))
+            return rc;
+    }
+    return ev_pop(e);
+}
+
 static int exec_delete(ev_session *e, py_node *t)
 {
     int rc;
@@ -2961,6 +3114,8 @@ static int exec_delete(ev_session *e, py_node *t)
         if ((rc = ev_push(e, t->u.subscript.value, &c)))
             return rc;
         val_clear(&c);
+        if (t->u.subscript.slice->kind == PY_SLICE)
+            return delete_slice(e, t->u.subscript.slice);
         if ((rc = ev_push(e, t->u.subscript.slice, &k)))
             return rc;
         val_clear(&k);
