@@ -1,0 +1,26 @@
+# The list methods of the subset.
+lst = [3, 1, 2]
+lst.append(4)
+lst.insert(0, 9)
+lst.insert(100, 7)
+print(lst, len(lst))
+print(lst.pop(), lst.pop(0), lst)
+lst.extend([5, 1])
+print(lst, lst.index(2), lst.count(1))
+lst.remove(1)
+print(lst)
+lst.reverse()
+print(lst)
+lst.sort()
+print(lst)
+lst.sort(key=lambda v: -v)
+print(lst)
+lst.sort(reverse=True)
+print(lst, sorted(lst), sorted(lst, reverse=True))
+words = ["pear", "Fig", "apple"]
+words.sort(key=lambda w: w.lower())
+print(words)
+copy = lst[:]
+lst.clear()
+print(lst, copy, copy == sorted(copy, reverse=True))
+print([1, 2] + [3], [0] * 3, [1, 2] == [1, 2], [1, 2] < [1, 3], 2 in [1, 2])

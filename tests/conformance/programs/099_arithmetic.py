@@ -1,0 +1,12 @@
+# int and float arithmetic, including big ints and negative division.
+print(7 + 3, 7 - 10, 6 * 7, 7 / 2, 7 // 2, 7 % 3, 2 ** 10)
+print(-7 // 2, -7 % 2, 7 // -2, 7 % -2, -7 / 2)
+print(2 ** 100, 3 ** 40 - 1, -(2 ** 64))
+print(10 ** 20 // 3, 10 ** 20 % 7, (10 ** 20 + 1) * (10 ** 20 - 1))
+print(1.5 + 2, 0.1 * 3, 2 ** 0.5, 10 / 4, 9.0 // 2, 9.5 % 2)
+print(abs(-3), abs(2 - 5.5), -(-4), --4)
+print(int("-17"), int(" 8 "), float("-0.5"), int(7.9), int(-7.9))
+print(hex(255), hex(-1), hex(0), hex(2 ** 40))
+print(1 == 1.0, 2 < 3.5, True + True, False * 10, 3 * True)
+print(max(1, 2.5), min(-1, -1.5), sum([0.5, 0.25]), sum(range(10)))
+print(2 ** -2, 0 ** 0, (-2) ** 3, (-8) // 3, 1e3 // 7)
