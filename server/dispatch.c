@@ -135,7 +135,8 @@ static int run_op(hp_heap *h, const Heapd__Op *op, int64_t *value, bool *has_val
     case HEAPD__OP_CODE__PUSH_INT:
         return hp_push_int(h, op->i);
     case HEAPD__OP_CODE__PUSH_FLOAT:
-        return hp_push_float(h, op->f);
+        /* flags bit 0 negates f: proto3 drops a zero double, sign and all */
+        return hp_push_float(h, (op->flags & 1) ? -op->f : op->f);
     case HEAPD__OP_CODE__PUSH_STR:
         return hp_push_str(h, s, strlen(s));
     case HEAPD__OP_CODE__PUSH_BYTES:

@@ -608,6 +608,10 @@ int ev_push_float(ev_session *e, double d)
     r.kind = LK_OP;
     r.code = OP(PUSH_FLOAT);
     r.f = d;
+    if (d == 0 && signbit(d)) { /* proto3 would drop -0.0's sign */
+        r.f = 0;
+        r.flags = 1;
+    }
     r.lineno = e->lineno;
     return ev_opx(e, &r, 1);
 }
@@ -855,6 +859,13 @@ static int load_name(ev_session *e, const char *name, val *out)
     }
     if (!g && bi_lookup(name, out))
         return ST_OK;
+    if (!g && !strcmp(name, "__name__")) {
+        out->k = V_HEAP;
+        out->known = K_STR;
+        out->s = strdup("__main__");
+        out->slen = 8;
+        return push_known(e, out);
+    }
     if (g)
         val_copy(out, &g->v);
     else
@@ -887,13 +898,13 @@ static int delete_name(ev_session *e, const char *name)
     if (g && g->v.k != V_HEAP) {
         val_clear(&g->v);
         free(g->name);
-        *g = e->globals[--e->nglobals];
+        memmove(g, g + 1, (size_t)(e->globals + --e->nglobals - g) * sizeof *g);
         return ST_OK;
     }
     if (g) {
         val_clear(&g->v);
         free(g->name);
-        *g = e->globals[--e->nglobals];
+        memmove(g, g + 1, (size_t)(e->globals + --e->nglobals - g) * sizeof *g);
     }
     return ev_op(e, OP(DELETE_GLOBAL), 0, name, 0);
 }
@@ -2054,10 +2065,11 @@ static int ev_expr(ev_session *e, py_node *n, val *out)
         }
         if (o.k == V_TYPE || o.k == V_EXC) {
             if (!strcmp(n->u.attribute.attr, "__name__") && o.k == V_TYPE) {
+                const char *dot = strrchr(o.s, '.'); /* weakref.ReferenceType */
                 out->k = V_HEAP;
                 out->known = K_STR;
-                out->s = strdup(o.s);
-                out->slen = strlen(o.s);
+                out->s = strdup(dot ? dot + 1 : o.s);
+                out->slen = strlen(out->s);
                 val_clear(&o);
                 return push_known(e, out);
             }
@@ -2073,6 +2085,23 @@ static int ev_expr(ev_session *e, py_node *n, val *out)
         }
         if ((rc = ev_materialize(e, &o)))
             return rc;
+        if (!strcmp(n->u.attribute.attr, "__name__")) {
+            if (!o.fn && !o.cls && (rc = ev_learn(e, &o, 0)))
+                return rc;
+            const char *nm = o.fn ? e->fns[o.fn - 1]->name
+                             : o.cls ? e->classes[o.cls - 1]->name
+                                     : NULL;
+            if (nm) {
+                val_clear(&o);
+                if ((rc = ev_pop(e)))
+                    return rc;
+                out->k = V_HEAP;
+                out->known = K_STR;
+                out->s = strdup(nm);
+                out->slen = strlen(nm);
+                return push_known(e, out);
+            }
+        }
         val_clear(&o);
         val_heap(out, NULL);
         return ev_op(e, OP(GETATTR), 0, n->u.attribute.attr, 0);
@@ -3733,6 +3762,41 @@ static int run_unit(ev_session *e, unit *u)
         return EV_RUN_FATAL;
     }
     return rc == ST_OK ? EV_RUN_OK : EV_RUN_EXC;
+}
+
+/* At exit CPython clears __main__'s globals, names with one leading
+ * underscore first, in insertion order: their finalizers run then. */
+int ev_finalize(ev_session *e)
+{
+    frame top;
+    memset(&top, 0, sizeof top);
+    e->f = &top;
+    e->sp = e->base_sp;
+    e->depth = 0;
+    int rc = ST_OK;
+    for (int pass = 0; pass < 2 && rc == ST_OK; pass++) {
+        for (size_t k = 0; k < e->nglobals && rc == ST_OK;) {
+            gname *g = &e->globals[k];
+            bool under = g->name[0] == '_' && g->name[1] != '_';
+            if ((pass == 0) != under || g->v.k != V_HEAP) {
+                k++;
+                continue;
+            }
+            rc = ev_op(e, OP(PUSH_NONE), 0, NULL, 1);
+            if (rc == ST_OK)
+                rc = ev_op(e, OP(STORE_GLOBAL), 0, g->name, -1);
+            g->v.k = V_VOID; /* bound to None now; not ours to clear again */
+            k++;
+        }
+    }
+    if (rc == ST_OK)
+        rc = ev_sync(e);
+    if (rc == ST_EXC) {
+        print_traceback(e, NULL);
+        rc = ST_OK;
+    }
+    e->f = NULL;
+    return rc == ST_FATAL ? EV_RUN_FATAL : EV_RUN_OK;
 }
 
 int ev_run_file(ev_session *s, const char *src, size_t n, const char *filename)

@@ -47,6 +47,10 @@ int ev_run_file(ev_session *s, const char *src, size_t n, const char *filename);
  * `_`.  src as accepted by py_input_status (PY_INPUT_COMPLETE). */
 int ev_run_interactive(ev_session *s, const char *src, size_t n);
 
+/* What CPython does at exit: the globals are set to None, names with
+ * one leading underscore first, so finalizers of what they held run. */
+int ev_finalize(ev_session *s);
+
 /* How many requests the session sent, and sent again after a due call. */
 void ev_stats(const ev_session *s, unsigned long long *sent,
               unsigned long long *resent);

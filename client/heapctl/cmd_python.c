@@ -154,6 +154,8 @@ static int run_source(ev_session *s, void *arg)
 {
     source *src = arg;
     int r = ev_run_file(s, src->text, src->n, src->filename);
+    if (r != EV_RUN_FATAL && ev_finalize(s) == EV_RUN_FATAL)
+        r = EV_RUN_FATAL;
     return r == EV_RUN_OK ? EXIT_OK : r == EV_RUN_EXC ? EXIT_OP : EXIT_CONNECT;
 }
 
@@ -377,6 +379,8 @@ static int repl_loop(ev_session *s, void *arg)
         src[0] = '\0';
     }
     free(src);
+    if (last != EXIT_CONNECT && ev_finalize(s) == EV_RUN_FATAL)
+        last = EXIT_CONNECT;
     return last;
 }
 
