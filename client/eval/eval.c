@@ -562,6 +562,18 @@ int ev_learn(ev_session *e, val *v, uint32_t depth)
         } else if (!strcmp(oi->type, "float")) {
             v->known = K_FLOAT;
             v->f = oi->float_value;
+            if (v->f == 0) {
+                /* proto3 does not send a zero double: is it -0.0? */
+                Heapd__ObjectInfo *ri;
+                int rc2 = ev_inspect(e, depth, HC_INSPECT_REPR, &ri);
+                if (rc2 != ST_OK) {
+                    hc_free(oi);
+                    return rc2;
+                }
+                if (ri->repr[0] == '-')
+                    v->f = -0.0;
+                hc_free(ri);
+            }
         } else if (!strcmp(oi->type, "NoneType")) {
             v->known = K_NULL;
         }
@@ -859,6 +871,10 @@ static int load_name(ev_session *e, const char *name, val *out)
     }
     if (!g && bi_lookup(name, out))
         return ST_OK;
+    if (!g && !strcmp(name, "_") && e->has_underscore && !f->fn) {
+        val_heap(out, NULL);
+        return ev_op(e, OP(PICK), e->sp - e->base_sp, NULL, 1);
+    }
     if (!g && !strcmp(name, "__name__")) {
         out->k = V_HEAP;
         out->known = K_STR;
@@ -1422,7 +1438,10 @@ static int eval_joinedstr(ev_session *e, py_node *n, val *out)
                     break;
                 }
                 spec = strndup(sv.s, sv.slen);
-                val_clear(&sv);
+                if ((rc = discard(e, &sv))) {
+                    free(spec);
+                    break;
+                }
             }
             int conv = p->u.formattedvalue.conversion;
             bool repr = conv == 'r' || conv == 'a';
@@ -1431,7 +1450,21 @@ static int eval_joinedstr(ev_session *e, py_node *n, val *out)
                 !strcmp(v.tname, "str"))
                 rc = learn_str(e, &v, 0);
             if (rc == ST_OK) {
-                if (spec && *spec && !repr && v.known) {
+                if (spec && *spec && repr && v.k == V_HEAP) {
+                    Heapd__ObjectInfo *oi;
+                    if ((rc = ev_inspect(e, 0, HC_INSPECT_REPR, &oi)) == ST_OK) {
+                        val t;
+                        memset(&t, 0, sizeof t);
+                        t.known = K_STR;
+                        t.s = oi->repr;
+                        t.slen = strlen(oi->repr);
+                        const char *err;
+                        piece = fmt_spec(&t, spec, &err);
+                        hc_free(oi);
+                        if (!piece)
+                            rc = ev_raise(e, "ValueError", "%s", err ? err : "bad format");
+                    }
+                } else if (spec && *spec && !repr && v.known) {
                     const char *err;
                     piece = fmt_spec(&v, spec, &err);
                     if (!piece)
