@@ -211,6 +211,11 @@ bool bi_lookup(const char *name, val *out)
     return false;
 }
 
+bool bi_is_isinstance(const val *callee)
+{
+    return callee->k == V_BUILTIN && callee->i == B_ISINSTANCE;
+}
+
 bool bi_is_builtin_name(const char *name)
 {
     val v;
@@ -783,6 +788,29 @@ static int minmax_sum(ev_session *e, int code, val *a, uint32_t n, val *out)
     return ST_OK;
 }
 
+/* Sorts (by value) and/or reverses the list on top, in place. */
+static int sort_items(ev_session *e, item *it, size_t cnt);
+static int write_back(ev_session *e, const uint64_t *ids, size_t cnt);
+
+static int list_reorder(ev_session *e, bool sort, bool reverse)
+{
+    item *it;
+    size_t cnt;
+    int rc = items_of(e, 0, &it, &cnt);
+    if (rc)
+        return rc;
+    if (sort)
+        rc = sort_items(e, it, cnt);
+    uint64_t *ids = calloc(cnt + 1, sizeof *ids);
+    for (size_t k = 0; k < cnt; k++)
+        ids[k] = it[reverse ? cnt - 1 - k : k].id;
+    items_free(it, cnt);
+    if (rc == ST_OK)
+        rc = write_back(e, ids, cnt);
+    free(ids);
+    return rc;
+}
+
 static int do_sorted(ev_session *e, val *a, uint32_t n, val *out)
 {
     int rc;
@@ -1197,6 +1225,14 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
     }
     if (code >= 400)
         return og_call(e, code, a, npos, kw, nkw, out);
+    if (code == B_SORTED && nkw == 1 && !strcmp(kw[0], "reverse")) {
+        bool rev = a[npos].i != 0;
+        if ((rc = ev_materialize(e, &a[npos])) || (rc = ev_pop(e)))
+            return rc;
+        if ((rc = do_sorted(e, a, npos, out)) || !rev)
+            return rc;
+        return list_reorder(e, false, true);
+    }
     if (nkw == 1 && npos == 0 && !strcmp(kw[0], "generation") &&
         (code == G_COLLECT || code == G_GET_OBJECTS)) {
         npos = 1;
@@ -1804,20 +1840,8 @@ static int more_methods(ev_session *e, val *recv, const char *name, val *a,
         if (n)
             return ev_raise(e, "TypeError",
                             "heapctl: %s() takes no arguments here", name);
-        item *it;
-        size_t cnt;
-        if ((rc = items_of(e, 0, &it, &cnt)))
-            return rc;
-        if (name[0] == 's')
-            rc = sort_items(e, it, cnt);
-        uint64_t *ids = calloc(cnt + 1, sizeof *ids);
-        for (size_t k = 0; k < cnt; k++)
-            ids[k] = it[name[0] == 'r' ? cnt - 1 - k : k].id;
-        items_free(it, cnt);
-        if (rc == ST_OK)
-            rc = write_back(e, ids, cnt);
-        free(ids);
-        if (rc || (rc = ev_pop(e)))
+        if ((rc = list_reorder(e, name[0] == 's', name[0] == 'r')) ||
+            (rc = ev_pop(e)))
             return rc;
         return void_result(out);
     }
@@ -1932,6 +1956,18 @@ int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
     uint32_t n = npos + nkw;
     int rc;
     memset(out, 0, sizeof *out);
+    if (nkw == 1 && npos == 0 && !strcmp(kw[0], "reverse") &&
+        !strcmp(name, "sort") && !strcmp(recv->tname, "list")) {
+        /* stable: equal items keep their order, as CPython's reverse=True */
+        bool rev = a[0].k == V_HEAP ? a[0].i != 0 : false;
+        if ((rc = ev_materialize(e, &a[0])) || (rc = ev_pop(e)))
+            return rc;
+        if ((rev && (rc = list_reorder(e, false, true))) ||
+            (rc = list_reorder(e, true, false)) ||
+            (rev && (rc = list_reorder(e, false, true))) || (rc = ev_pop(e)))
+            return rc;
+        return void_result(out);
+    }
     if (nkw)
         return ev_raise(e, "TypeError",
                         "heapctl: keyword arguments are not supported here");

@@ -1173,6 +1173,27 @@ static int binop_values(ev_session *e, py_binop op, val *a, val *b, val *out)
                     py_binop_symbol(op), a->tname, b->tname);
 }
 
+/* a OP= b: lists extend in place (list.__iadd__), everything else is
+ * a OP b.  a at depth 1, b at depth 0; leaves the result. */
+static int augop_values(ev_session *e, py_binop op, val *a, val *b, val *out)
+{
+    int rc;
+    if (op == PY_ADD && !is_num(a) && a->known != K_STR) {
+        if (!a->tname[0] && (rc = ev_learn(e, a, 1)))
+            return rc;
+        if (!strcmp(a->tname, "list")) {
+            /* [a, b] -> [a, a, b] -> extend -> [a] */
+            if ((rc = ev_op(e, OP(PICK), 1, NULL, 1)) ||
+                (rc = ev_op(e, OP(ROLL), 1, NULL, 0)) ||
+                (rc = ev_op(e, OP(LIST_EXTEND), 0, NULL, -2)))
+                return rc;
+            val_copy(out, a);
+            return ST_OK;
+        }
+    }
+    return binop_values(e, op, a, b, out);
+}
+
 static int eval_binop(ev_session *e, py_node *n, val *out)
 {
     val a, b;
@@ -1452,7 +1473,8 @@ static int eval_joinedstr(ev_session *e, py_node *n, val *out)
             if (rc == ST_OK) {
                 if (spec && *spec && repr && v.k == V_HEAP) {
                     Heapd__ObjectInfo *oi;
-                    if ((rc = ev_inspect(e, 0, HC_INSPECT_REPR, &oi)) == ST_OK) {
+                    if ((rc = ev_inspect(e, 0, HC_INSPECT_REPR, &oi)) ==
+                        ST_OK) {
                         val t;
                         memset(&t, 0, sizeof t);
                         t.known = K_STR;
@@ -1462,7 +1484,8 @@ static int eval_joinedstr(ev_session *e, py_node *n, val *out)
                         piece = fmt_spec(&t, spec, &err);
                         hc_free(oi);
                         if (!piece)
-                            rc = ev_raise(e, "ValueError", "%s", err ? err : "bad format");
+                            rc = ev_raise(e, "ValueError", "%s",
+                                          err ? err : "bad format");
                     }
                 } else if (spec && *spec && !repr && v.known) {
                     const char *err;
@@ -1942,6 +1965,71 @@ static int eval_method_call(ev_session *e, py_node *n, val *out)
     return rc;
 }
 
+/* Does a type value t (a built-in type, or a user class on the heap)
+ * describe type name tn? */
+static int type_matches(ev_session *e, py_node *tn_node, const char *tn,
+                        bool *out)
+{
+    val t;
+    int rc = ev_expr(e, tn_node, &t);
+    if (rc)
+        return rc;
+    *out = false;
+    if (t.k == V_TYPE) {
+        *out = !strcmp(t.s, tn) ||
+               (!strcmp(t.s, "int") && !strcmp(tn, "bool")) ||
+               !strcmp(t.s, "object") ||
+               (t.aux == 1 && bi_is_exc_name(tn) && bi_exc_matches(tn, t.s));
+    } else if (t.k == V_HEAP) {
+        if (!t.cls && (rc = ev_learn(e, &t, 0)))
+            return rc;
+        if (!t.cls) {
+            val_clear(&t);
+            return ev_raise(e, "TypeError",
+                            "isinstance() arg 2 must be a type, a tuple of "
+                            "types, or a union");
+        }
+        *out = !strcmp(e->classes[t.cls - 1]->name, tn);
+    }
+    return discard(e, &t);
+}
+
+static int eval_isinstance(ev_session *e, py_node *n, val *out)
+{
+    val x;
+    int rc = ev_expr(e, n->u.call.args.items[0], &x);
+    if (rc)
+        return rc;
+    char tn[64];
+    if (x.k == V_EXC)
+        snprintf(tn, sizeof tn, "%.63s", x.tname);
+    else if (x.k == V_HEAP) {
+        if (!x.tname[0] && (rc = ev_learn(e, &x, 0)))
+            return rc;
+        snprintf(tn, sizeof tn, "%.63s", x.tname);
+    } else {
+        snprintf(tn, sizeof tn, "%s",
+                 x.k == V_TYPE ? "type" : "builtin_function_or_method");
+    }
+    if ((rc = discard(e, &x)))
+        return rc;
+    py_node *t = n->u.call.args.items[1];
+    bool r = false;
+    if (t->kind == PY_TUPLE) {
+        for (size_t k = 0; !r && k < t->u.list.elts.n; k++)
+            if ((rc = type_matches(e, t->u.list.elts.items[k], tn, &r)))
+                return rc;
+    } else if ((rc = type_matches(e, t, tn, &r))) {
+        return rc;
+    }
+    memset(out, 0, sizeof *out);
+    out->k = V_HEAP;
+    out->known = K_BOOL;
+    out->i = r;
+    snprintf(out->tname, sizeof out->tname, "bool");
+    return push_known(e, out);
+}
+
 static int eval_call(ev_session *e, py_node *n, val *out)
 {
     py_node *fnode = n->u.call.func;
@@ -1954,6 +2042,11 @@ static int eval_call(ev_session *e, py_node *n, val *out)
     val *args;
     const char **kw;
     uint32_t npos, nkw;
+    if (callee.k == V_BUILTIN && bi_is_isinstance(&callee) &&
+        n->u.call.args.n == 2 && !n->u.call.keywords.n) {
+        val_clear(&callee);
+        return eval_isinstance(e, n, out);
+    }
     if (callee.k == V_BUILTIN || callee.k == V_TYPE) {
         if ((rc = eval_args(e, n, false, &args, &npos, &kw, &nkw)) == ST_OK)
             rc = bi_call(e, &callee, args, npos, kw, nkw, out);
@@ -2121,7 +2214,7 @@ static int ev_expr(ev_session *e, py_node *n, val *out)
         if (!strcmp(n->u.attribute.attr, "__name__")) {
             if (!o.fn && !o.cls && (rc = ev_learn(e, &o, 0)))
                 return rc;
-            const char *nm = o.fn ? e->fns[o.fn - 1]->name
+            const char *nm = o.fn    ? e->fns[o.fn - 1]->name
                              : o.cls ? e->classes[o.cls - 1]->name
                                      : NULL;
             if (nm) {
@@ -3274,7 +3367,7 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
                 return rc;
             if ((rc = ev_push(e, s->u.augassign.value, &b)))
                 return rc;
-            rc = binop_values(e, s->u.augassign.op, &a, &b, &r);
+            rc = augop_values(e, s->u.augassign.op, &a, &b, &r);
             val_clear(&a);
             val_clear(&b);
             if (rc == ST_OK)
@@ -3293,7 +3386,7 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
             val_heap(&a, NULL);
             if ((rc = ev_push(e, s->u.augassign.value, &b)))
                 return rc;
-            rc = binop_values(e, s->u.augassign.op, &a, &b, &r);
+            rc = augop_values(e, s->u.augassign.op, &a, &b, &r);
             val_clear(&a);
             val_clear(&b);
             val_clear(&r);
@@ -3316,7 +3409,7 @@ static int exec_stmt(ev_session *e, py_node *s, val *ret)
             val_heap(&a, NULL);
             if ((rc = ev_push(e, s->u.augassign.value, &b)))
                 return rc;
-            rc = binop_values(e, s->u.augassign.op, &a, &b, &r);
+            rc = augop_values(e, s->u.augassign.op, &a, &b, &r);
             val_clear(&a);
             val_clear(&b);
             val_clear(&r);

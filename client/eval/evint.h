@@ -178,6 +178,7 @@ clsinfo *ev_class_named(ev_session *e, const char *name);
 /* Looks up a builtin or module name; true and *out set if it is one. */
 bool bi_lookup(const char *name, val *out);
 bool bi_is_builtin_name(const char *name);
+bool bi_is_isinstance(const val *callee);
 /* Calls a builtin (callee V_BUILTIN) with evaluated arguments: heap
  * arguments are on the stack in order.  kwnames[i] names args[npos+i]. */
 int bi_call(ev_session *e, val *callee, val *args, uint32_t npos,
