@@ -1300,12 +1300,93 @@ static int compare_values(ev_session *e, py_cmpop op, val *a, val *b, val *out)
     return replace_two(e, out);
 }
 
+/* Is a client-only value (a type, module, builtin) the same as v? */
+static bool client_same(const val *a, const val *b)
+{
+    if (a->k != b->k)
+        return false;
+    if (a->k == V_TYPE)
+        return !strcmp(a->s, b->s);
+    if (a->k == V_MODULE || a->k == V_BUILTIN)
+        return a->i == b->i;
+    return a->k == V_VOID;
+}
+
+/* `a OP b` where one side lives in the client: identity and equality
+ * by what it is (type(x) is list, f == len); a heap value is never one. */
+static int compare_client(ev_session *e, py_node *n, val *a, val *out)
+{
+    val b;
+    int rc = ev_expr(e, n->u.compare.comparators.items[0], &b);
+    if (rc) {
+        discard(e, a);
+        return rc;
+    }
+    py_cmpop op = n->u.compare.ops[0];
+    bool same = client_same(a, &b);
+    if (a->k == V_TYPE && b.k == V_HEAP) {
+        /* type(obj) is C, with C a class of the heap */
+        if (!b.cls && (rc = ev_learn(e, &b, 0)))
+            return rc;
+        same = b.cls && !strcmp(e->classes[b.cls - 1]->name, a->s);
+    }
+    bool r = false;
+    if (op == PY_IS || op == PY_EQ)
+        r = same;
+    else if (op == PY_ISNOT || op == PY_NOTEQ)
+        r = !same;
+    else
+        rc = ev_raise(e, "TypeError", "'%s' not supported here", py_cmpop_symbol(op));
+    /* b was pushed after a: drop b first */
+    int r1 = discard(e, &b), r2 = discard(e, a);
+    if (rc)
+        return rc;
+    if ((rc = r1 ? r1 : r2))
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->k = V_HEAP;
+    out->known = K_BOOL;
+    out->i = r;
+    snprintf(out->tname, sizeof out->tname, "bool");
+    return push_known(e, out);
+}
+
 static int eval_compare(ev_session *e, py_node *n, val *out)
 {
     val a, b;
-    int rc = ev_push(e, n->u.compare.left, &a);
+    int rc = ev_expr(e, n->u.compare.left, &a);
     if (rc)
         return rc;
+    if (a.k != V_HEAP && a.k != V_VOID && n->u.compare.comparators.n == 1)
+        return compare_client(e, n, &a, out);
+    if (a.k != V_HEAP && (rc = ev_materialize(e, &a)))
+        return rc;
+    if (n->u.compare.comparators.n == 1) {
+        py_node *rn = n->u.compare.comparators.items[0];
+        if (rn->kind == PY_NAME || rn->kind == PY_CALL || rn->kind == PY_ATTRIBUTE) {
+            /* `x == int`: the right side may be client-only too */
+            if ((rc = ev_expr(e, rn, &b)))
+                return rc;
+            if (b.k != V_HEAP && b.k != V_VOID) {
+                py_cmpop op = n->u.compare.ops[0];
+                int r1 = discard(e, &b), r2 = discard(e, &a);
+                if (r1 || r2)
+                    return r1 ? r1 : r2;
+                memset(out, 0, sizeof *out);
+                out->k = V_HEAP;
+                out->known = K_BOOL;
+                out->i = op == PY_ISNOT || op == PY_NOTEQ;
+                snprintf(out->tname, sizeof out->tname, "bool");
+                return push_known(e, out);
+            }
+            if ((rc = ev_materialize(e, &b)))
+                return rc;
+            rc = compare_values(e, n->u.compare.ops[0], &a, &b, out);
+            val_clear(&a);
+            val_clear(&b);
+            return rc;
+        }
+    }
     for (size_t k = 0; k < n->u.compare.comparators.n; k++) {
         if ((rc = ev_push(e, n->u.compare.comparators.items[k], &b))) {
             val_clear(&a);
