@@ -811,6 +811,101 @@ static int list_reorder(ev_session *e, bool sort, bool reverse)
     return rc;
 }
 
+/* list.sort(key=..., reverse=...) on the list under the nkw keyword
+ * values (which are popped); the list stays.  key is a function of the
+ * heap, called once per item as CPython does. */
+static int sort_with(ev_session *e, val *kv, const char **kw, uint32_t nkw)
+{
+    int rc;
+    bool rev = false;
+    int keyat = -1;
+    for (uint32_t k = 0; k < nkw; k++) {
+        if (!strcmp(kw[k], "reverse")) {
+            if (kv[k].k == V_HEAP && !kv[k].known &&
+                (rc = ev_learn(e, &kv[k], nkw - 1 - k)))
+                return rc;
+            rev = kv[k].i != 0;
+        } else if (!strcmp(kw[k], "key")) {
+            if (kv[k].known != K_NULL)
+                keyat = (int)k;
+        } else {
+            return ev_raise(e, "TypeError",
+                            "'%s' is an invalid keyword argument for sort()",
+                            kw[k]);
+        }
+    }
+    val keyfn;
+    memset(&keyfn, 0, sizeof keyfn);
+    if (keyat >= 0) {
+        val_copy(&keyfn, &kv[keyat]);
+        if (!keyfn.fn && (rc = ev_learn(e, &keyfn, nkw - 1 - (uint32_t)keyat)))
+            return rc;
+    }
+    item *it;
+    size_t cnt;
+    if ((rc = items_of(e, nkw, &it, &cnt)))
+        return rc;
+    if (keyat >= 0) {
+        if (!keyfn.fn) {
+            items_free(it, cnt);
+            return ev_raise(e, "TypeError",
+                            "heapctl: sort key must be a function");
+        }
+        for (size_t k = 0; rc == ST_OK && k < cnt; k++) {
+            lk_req q;
+            memset(&q, 0, sizeof q);
+            q.kind = LK_OP;
+            q.code = OP(PUSH_ID);
+            q.obj = keyfn.id;
+            val r, arg;
+            memset(&arg, 0, sizeof arg);
+            arg.k = V_HEAP;
+            arg.id = it[k].id;
+            if ((rc = ev_opx(e, &q, 1)))
+                break;
+            q.obj = it[k].id;
+            if ((rc = ev_opx(e, &q, 1)) ||
+                (rc = ev_call_heap(e, &keyfn, &arg, 1, &r)))
+                break;
+            if (!r.known && (rc = ev_learn(e, &r, 0)) == ST_OK && !r.known &&
+                !strcmp(r.tname, "str")) {
+                char *t;
+                if ((rc = text_of(e, &r, 0, false, &t)) == ST_OK) {
+                    r.known = K_STR;
+                    r.s = t;
+                    r.slen = strlen(t);
+                }
+            }
+            val_clear(&it[k].v);
+            it[k].v = r;
+            if (rc == ST_OK)
+                rc = ev_pop(e);
+        }
+    }
+    val_clear(&keyfn);
+    if (rc == ST_OK &&
+        rev) /* stable under reverse=True: reverse, sort, reverse */
+        for (size_t k = 0; k < cnt / 2; k++) {
+            item t = it[k];
+            it[k] = it[cnt - 1 - k];
+            it[cnt - 1 - k] = t;
+        }
+    if (rc == ST_OK)
+        rc = sort_items(e, it, cnt);
+    uint64_t *ids = calloc(cnt + 1, sizeof *ids);
+    for (size_t k = 0; k < cnt; k++)
+        ids[k] = it[rev ? cnt - 1 - k : k].id;
+    items_free(it, cnt);
+    /* [l, kw...] -> [l, kw..., l] -> write -> [l] */
+    if (rc == ST_OK && (rc = ev_op(e, OP(PICK), nkw, NULL, 1)) == ST_OK &&
+        (rc = write_back(e, ids, cnt)) == ST_OK)
+        rc = ev_pop(e);
+    free(ids);
+    for (uint32_t k = 0; rc == ST_OK && k < nkw; k++)
+        rc = ev_pop(e);
+    return rc;
+}
+
 static int do_sorted(ev_session *e, val *a, uint32_t n, val *out)
 {
     int rc;
@@ -1225,13 +1320,29 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
     }
     if (code >= 400)
         return og_call(e, code, a, npos, kw, nkw, out);
-    if (code == B_SORTED && nkw == 1 && !strcmp(kw[0], "reverse")) {
-        bool rev = a[npos].i != 0;
-        if ((rc = ev_materialize(e, &a[npos])) || (rc = ev_pop(e)))
+    if (code == B_SORTED && nkw && npos == 1) {
+        /* [x, kw...] -> a sorted copy of x under the keyword values */
+        for (uint32_t k = 0; k < nkw; k++)
+            if ((rc = ev_materialize(e, &a[1 + k])))
+                return rc;
+        if ((rc = ev_op(e, OP(PICK), nkw, NULL, 1)))
             return rc;
-        if ((rc = do_sorted(e, a, npos, out)) || !rev)
+        val copy;
+        if ((rc = list_from(e, &copy, 1, out)))
             return rc;
-        return list_reorder(e, false, true);
+        /* [x, kw..., l] -> [x, l, kw...] */
+        for (uint32_t k = 0; k < nkw; k++)
+            if ((rc = ev_op(e, OP(PICK), nkw, NULL, 1)))
+                return rc;
+        for (uint32_t k = 0; k < nkw; k++)
+            if ((rc = ev_op(e, OP(ROLL), nkw + 1, NULL, 0)) || (rc = ev_pop(e)))
+                return rc;
+        if ((rc = sort_with(e, a + 1, kw, nkw)))
+            return rc;
+        /* [x, l] -> [l] */
+        if ((rc = ev_op(e, OP(ROLL), 1, NULL, 0)) || (rc = ev_pop(e)))
+            return rc;
+        return heap_result(out, "list");
     }
     if (nkw == 1 && npos == 0 && !strcmp(kw[0], "generation") &&
         (code == G_COLLECT || code == G_GET_OBJECTS)) {
@@ -1956,15 +2067,9 @@ int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
     uint32_t n = npos + nkw;
     int rc;
     memset(out, 0, sizeof *out);
-    if (nkw == 1 && npos == 0 && !strcmp(kw[0], "reverse") &&
-        !strcmp(name, "sort") && !strcmp(recv->tname, "list")) {
-        /* stable: equal items keep their order, as CPython's reverse=True */
-        bool rev = a[0].k == V_HEAP ? a[0].i != 0 : false;
-        if ((rc = ev_materialize(e, &a[0])) || (rc = ev_pop(e)))
-            return rc;
-        if ((rev && (rc = list_reorder(e, false, true))) ||
-            (rc = list_reorder(e, true, false)) ||
-            (rev && (rc = list_reorder(e, false, true))) || (rc = ev_pop(e)))
+    if (nkw && npos == 0 && !strcmp(name, "sort") &&
+        !strcmp(recv->tname, "list")) {
+        if ((rc = sort_with(e, a, kw, nkw)) || (rc = ev_pop(e)))
             return rc;
         return void_result(out);
     }

@@ -1336,7 +1336,8 @@ static int compare_client(ev_session *e, py_node *n, val *a, val *out)
     else if (op == PY_ISNOT || op == PY_NOTEQ)
         r = !same;
     else
-        rc = ev_raise(e, "TypeError", "'%s' not supported here", py_cmpop_symbol(op));
+        rc = ev_raise(e, "TypeError", "'%s' not supported here",
+                      py_cmpop_symbol(op));
     /* b was pushed after a: drop b first */
     int r1 = discard(e, &b), r2 = discard(e, a);
     if (rc)
@@ -1363,7 +1364,8 @@ static int eval_compare(ev_session *e, py_node *n, val *out)
         return rc;
     if (n->u.compare.comparators.n == 1) {
         py_node *rn = n->u.compare.comparators.items[0];
-        if (rn->kind == PY_NAME || rn->kind == PY_CALL || rn->kind == PY_ATTRIBUTE) {
+        if (rn->kind == PY_NAME || rn->kind == PY_CALL ||
+            rn->kind == PY_ATTRIBUTE) {
             /* `x == int`: the right side may be client-only too */
             if ((rc = ev_expr(e, rn, &b)))
                 return rc;
