@@ -941,19 +941,12 @@ static int do_sorted(ev_session *e, val *a, uint32_t n, val *out)
         }
         it[q] = x;
     }
-    /* write the items back in order: l[k] = item */
-    for (size_t k = 0; rc == ST_OK && k < cnt; k++) {
-        lk_req q;
-        memset(&q, 0, sizeof q);
-        q.kind = LK_OP;
-        q.code = OP(PUSH_ID);
-        q.obj = it[k].id;
-        if ((rc = ev_op(e, OP(PICK), 0, NULL, 1)) ||
-            (rc = ev_op(e, OP(PUSH_INT), (int64_t)k, NULL, 1)) ||
-            (rc = ev_opx(e, &q, 1)) ||
-            (rc = ev_op(e, OP(SETITEM), 0, NULL, -3)))
-            break;
-    }
+    uint64_t *ids = calloc(cnt + 1, sizeof *ids);
+    for (size_t k = 0; k < cnt; k++)
+        ids[k] = it[k].id;
+    if (rc == ST_OK)
+        rc = write_back(e, ids, cnt);
+    free(ids);
     items_free(it, cnt);
     return rc ? rc : heap_result(out, "list");
 }
@@ -1813,6 +1806,8 @@ static int64_t find_item(const item *it, size_t cnt, const val *x,
 /* Writes ids into the list at depth 0, in order (l[k] = ids[k]). */
 static int write_back(ev_session *e, const uint64_t *ids, size_t cnt)
 {
+    /* Every item is held on the stack first: storing l[k] releases the
+     * item it replaces, which may be its last reference. */
     int rc = ST_OK;
     for (size_t k = 0; rc == ST_OK && k < cnt; k++) {
         lk_req q;
@@ -1820,12 +1815,19 @@ static int write_back(ev_session *e, const uint64_t *ids, size_t cnt)
         q.kind = LK_OP;
         q.code = OP(PUSH_ID);
         q.obj = ids[k];
-        if ((rc = ev_op(e, OP(PICK), 0, NULL, 1)) ||
+        q.lineno = e->lineno;
+        rc = ev_opx(e, &q, 1);
+    }
+    /* [l, i0 .. in-1]: l[k] = ik */
+    for (size_t k = 0; rc == ST_OK && k < cnt; k++) {
+        if ((rc = ev_op(e, OP(PICK), (int64_t)cnt, NULL, 1)) ||
             (rc = ev_op(e, OP(PUSH_INT), (int64_t)k, NULL, 1)) ||
-            (rc = ev_opx(e, &q, 1)))
+            (rc = ev_op(e, OP(PICK), (int64_t)(cnt + 1 - k), NULL, 1)))
             break;
         rc = ev_op(e, OP(SETITEM), 0, NULL, -3);
     }
+    for (size_t k = 0; rc == ST_OK && k < cnt; k++)
+        rc = ev_pop(e);
     return rc;
 }
 
@@ -2067,6 +2069,23 @@ int bi_method(ev_session *e, val *recv, const char *name, val *a, uint32_t npos,
     uint32_t n = npos + nkw;
     int rc;
     memset(out, 0, sizeof *out);
+    if (nkw && npos == 0 && !strcmp(name, "update") &&
+        !strcmp(recv->tname, "dict")) {
+        /* [d, v0 .. vn-1]: d[k_i] = v_i */
+        for (uint32_t k = 0; k < nkw; k++)
+            if ((rc = ev_materialize(e, &a[k])))
+                return rc;
+        for (uint32_t k = 0; k < nkw; k++)
+            if ((rc = ev_op(e, OP(PICK), nkw, NULL, 1)) ||
+                (rc = ev_op(e, OP(PUSH_STR), 0, kw[k], 1)) ||
+                (rc = ev_op(e, OP(PICK), (nkw - 1 - k) + 2, NULL, 1)) ||
+                (rc = ev_op(e, OP(SETITEM), 0, NULL, -3)))
+                return rc;
+        for (uint32_t k = 0; k <= nkw; k++)
+            if ((rc = ev_pop(e)))
+                return rc;
+        return void_result(out);
+    }
     if (nkw && npos == 0 && !strcmp(name, "sort") &&
         !strcmp(recv->tname, "list")) {
         if ((rc = sort_with(e, a, kw, nkw)) || (rc = ev_pop(e)))
