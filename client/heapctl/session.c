@@ -133,6 +133,9 @@ static hc_client *spawn_heapd(ctl *x, hc_error *err)
             dup2(fd, 2);
         }
         if (fork() == 0) {
+            /* nothing of ours stays open in the daemon (pipes to a caller) */
+            for (int k = 3; k < 1024; k++)
+                close(k);
             execl(self, "heapd", "--listen", addr, (char *)NULL);
         }
         _exit(0);

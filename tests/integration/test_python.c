@@ -223,6 +223,49 @@ START_TEST(workshop_commands_and_objgraph)
 }
 END_TEST
 
+START_TEST(heapd_is_started_when_none_answers)
+{
+    /* no --server: the default address is $XDG_RUNTIME_DIR/heapd.sock,
+     * where nothing listens; heapctl starts a heapd there */
+    char dir[64];
+    it_tmpdir(dir, sizeof dir);
+    int pout[2];
+    ck_assert_int_eq(pipe(pout), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setenv("XDG_RUNTIME_DIR", dir, 1);
+        unsetenv("HEAPD_ADDR");
+        dup2(pout[1], 1);
+        close(pout[1]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        close(pout[0]);
+        execl(HEAPCTL_BIN, "heapctl", "-c", "print('spawned', 6 * 7)",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(pout[1]);
+    char out[256];
+    ssize_t n = 0, got;
+    while ((got = read(pout[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
+        n += got;
+    out[n] = '\0';
+    close(pout[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    char sock[128], cmd[256];
+    snprintf(sock, sizeof sock, "%s/heapd.sock", dir);
+    bool there = access(sock, F_OK) == 0;
+    snprintf(cmd, sizeof cmd, "pkill -f 'heapd --liste[n] unix:%s'", sock);
+    if (system(cmd) != 0)
+        ck_abort_msg("the spawned heapd was not running");
+    ck_assert_str_eq(out, "spawned 42\n");
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(there);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("python");
@@ -236,6 +279,7 @@ int main(void)
     tcase_add_test(tc, a_long_loop_is_pipelined);
     tcase_add_test(tc, interactive_statements_are_units);
     tcase_add_test(tc, workshop_commands_and_objgraph);
+    tcase_add_test(tc, heapd_is_started_when_none_answers);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
