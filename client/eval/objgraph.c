@@ -347,6 +347,136 @@ static int limit_arg(val *a, uint32_t npos, const char **kw, uint32_t nkw,
     return 0;
 }
 
+/* find_backref_chain(obj, predicate, max_depth=20): the shortest chain of
+ * referrers from an object the predicate accepts down to obj, found
+ * breadth first as objgraph does; [obj] when there is none. */
+static int backref_chain(ev_session *e, val *a, uint32_t npos, const char **kw,
+                         uint32_t nkw, val *out)
+{
+    uint32_t n = npos + nkw;
+    int64_t max_depth = 20;
+    for (uint32_t k = 0; k < nkw; k++)
+        if (!strcmp(kw[k], "max_depth") && a[npos + k].known == K_INT)
+            max_depth = a[npos + k].i;
+    if (npos < 2 || a[0].k != V_HEAP || a[1].k != V_HEAP)
+        return ev_raise(e, "TypeError",
+                        "find_backref_chain(obj, predicate, max_depth=20)");
+    int rc;
+    val pred;
+    val_copy(&pred, &a[1]);
+    uint32_t dobj = n - 1, dpred = n - 2;
+    Heapd__ObjectInfo *oi;
+    if ((!pred.fn && (rc = ev_learn(e, &pred, dpred))) ||
+        (rc = ev_inspect(e, dobj, 0, &oi))) {
+        val_clear(&pred);
+        return rc;
+    }
+    uint64_t target = oi->id;
+    hc_free(oi);
+    if (!pred.fn) {
+        val_clear(&pred);
+        return ev_raise(e, "TypeError",
+                        "heapctl: the predicate must be a function");
+    }
+    uint64_t root = target;
+    lk_req r;
+    memset(&r, 0, sizeof r);
+    r.kind = LK_WALK;
+    r.roots = &root;
+    r.nroots = 1;
+    r.backrefs = true;
+    r.max_depth = (uint32_t)(max_depth < 0 ? 0 : max_depth);
+    r.lineno = e->lineno;
+    Heapd__Response *resp = NULL;
+    if ((rc = ev_status(e, lk_send(&e->lk, &r))) ||
+        (rc = ev_status(e, lk_wait(&e->lk, &resp)))) {
+        val_clear(&pred);
+        return rc;
+    }
+    if (!resp || resp->result_case != HEAPD__RESPONSE__RESULT_GRAPH) {
+        hc_free(resp);
+        val_clear(&pred);
+        return ev_raise(e, "SystemError",
+                        "heapctl: unexpected answer to a walk");
+    }
+    Heapd__Graph *g = resp->graph;
+    size_t found = SIZE_MAX;
+    for (size_t k = 0; rc == ST_OK && found == SIZE_MAX && k < g->n_nodes;
+         k++) {
+        lk_req q;
+        memset(&q, 0, sizeof q);
+        q.kind = LK_OP;
+        q.code = HEAPD__OP_CODE__PUSH_ID;
+        q.obj = pred.id;
+        q.lineno = e->lineno;
+        val arg, res;
+        memset(&arg, 0, sizeof arg);
+        arg.k = V_HEAP;
+        if ((rc = ev_opx(e, &q, 1)))
+            break;
+        q.obj = g->nodes[k]->id;
+        if ((rc = ev_opx(e, &q, 1)) ||
+            (rc = ev_call_heap(e, &pred, &arg, 1, &res)))
+            break;
+        Heapd__ObjectInfo *ti;
+        if ((rc = ev_inspect(e, 0, 0, &ti)))
+            break;
+        bool t = ti->truth;
+        hc_free(ti);
+        val_clear(&res);
+        if ((rc = ev_pop(e)))
+            break;
+        if (t)
+            found = k;
+    }
+    val_clear(&pred);
+    int64_t len = 0;
+    if (rc == ST_OK) {
+        /* from the object found down to obj: each step is an edge to the
+         * node one depth nearer obj */
+        uint64_t at = found == SIZE_MAX ? target : g->nodes[found]->id;
+        uint32_t depth = found == SIZE_MAX ? 0 : g->nodes[found]->depth;
+        while (rc == ST_OK) {
+            lk_req q;
+            memset(&q, 0, sizeof q);
+            q.kind = LK_OP;
+            q.code = HEAPD__OP_CODE__PUSH_ID;
+            q.obj = at;
+            q.lineno = e->lineno;
+            rc = ev_opx(e, &q, 1);
+            len++;
+            if (at == target || depth == 0)
+                break;
+            uint64_t next = 0;
+            for (size_t k = 0; !next && k < g->n_edges; k++)
+                if (g->edges[k]->from == at)
+                    for (size_t q2 = 0; q2 < g->n_nodes; q2++)
+                        if (g->nodes[q2]->id == g->edges[k]->to &&
+                            g->nodes[q2]->depth + 1 == depth)
+                            next = g->edges[k]->to;
+            if (!next)
+                break;
+            at = next;
+            depth--;
+        }
+    }
+    hc_free(resp);
+    if (rc)
+        return rc;
+    if ((rc = ev_op(e, HEAPD__OP_CODE__BUILD_LIST, len, NULL, 1 - (int)len)))
+        return rc;
+    /* drop the arguments under the chain */
+    for (uint32_t k = 0; k < n; k++)
+        if (a[k].k == V_HEAP &&
+            ((rc = ev_op(e, HEAPD__OP_CODE__ROLL, 1, NULL, 0)) ||
+             (rc = ev_pop(e))))
+            return rc;
+    memset(out, 0, sizeof *out);
+    out->k = V_HEAP;
+    snprintf(out->tname, sizeof out->tname, "list");
+    return ST_OK;
+}
+
 int og_call(ev_session *e, int code, val *a, uint32_t npos, const char **kw,
             uint32_t nkw, val *out)
 {
@@ -486,9 +616,7 @@ int og_call(ev_session *e, int code, val *a, uint32_t npos, const char **kw,
         return rc;
     }
     case O_FIND_BACKREF_CHAIN:
-        return ev_raise(e, "TypeError",
-                        "heapctl: objgraph.find_backref_chain is not supported "
-                        "yet; use objgraph.show_backrefs");
+        return backref_chain(e, a, npos, kw, nkw, out);
     }
     return ev_raise(e, "AttributeError",
                     "module 'objgraph' has no such function");

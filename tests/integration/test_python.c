@@ -266,6 +266,27 @@ START_TEST(heapd_is_started_when_none_answers)
 }
 END_TEST
 
+START_TEST(objgraph_backref_chain_and_counts)
+{
+    run_expect("import objgraph\n"
+               "class Holder:\n"
+               "    pass\n"
+               "h = Holder()\n"
+               "target = [1, 2]\n"
+               "h.items = {'key': target}\n"
+               "chain = objgraph.find_backref_chain(target, lambda o: "
+               "isinstance(o, Holder))\n"
+               "print([type(o).__name__ for o in chain], chain[0] is h)\n"
+               "print(objgraph.find_backref_chain(target, lambda o: False) == "
+               "[target])\n"
+               "before = objgraph.count('Holder')\n"
+               "more = [Holder() for i in range(3)]\n"
+               "print(objgraph.count('Holder') - before, "
+               "len(objgraph.by_type('Holder')))\n",
+               "['Holder', 'dict', 'list'] True\nTrue\n3 4\n", 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("python");
@@ -280,6 +301,7 @@ int main(void)
     tcase_add_test(tc, interactive_statements_are_units);
     tcase_add_test(tc, workshop_commands_and_objgraph);
     tcase_add_test(tc, heapd_is_started_when_none_answers);
+    tcase_add_test(tc, objgraph_backref_chain_and_counts);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
