@@ -11,6 +11,7 @@
  * cmd_gc.c      gc ..., malloc-stats
  * cmd_events.c  events
  * cmd_python.c  run, -c, repl, and the REPL's way of reading statements
+ * cmd_lab.c     lab check: the labs' pycon transcripts against a heap
  */
 #ifndef HEAPCTL_H
 #define HEAPCTL_H
@@ -199,6 +200,7 @@ int cmd_malloc_stats(ctl *x, int argc, char **argv);
 int cmd_events(ctl *x, int argc, char **argv);
 int cmd_run(ctl *x, int argc, char **argv);
 int cmd_repl(ctl *x, int argc, char **argv);
+int cmd_lab(ctl *x, int argc, char **argv);
 /* heapctl -c CODE */
 int cmd_code(ctl *x, const char *code);
 
@@ -228,6 +230,6 @@ int show_list_on_top(ctl *x, const char *key);
 /* Help texts, shown by "heapctl CMD --help" and "heapctl help CMD". */
 extern const char HELP_PING[], HELP_HEAP[], HELP_NEW[], HELP_BIND[], HELP_DEL[],
     HELP_LINK[], HELP_UNLINK[], HELP_OBJ[], HELP_REFERRERS[], HELP_REFERENTS[],
-    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[], HELP_RUN[];
+    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[], HELP_RUN[], HELP_LAB[];
 
 #endif
