@@ -65,7 +65,7 @@ static void close_heap(ctl *x, const pyopts *o, int made)
         hc_heap_destroy(x->c, x->made_heap, x->made_token);
 }
 
-static char *read_file(const char *path, size_t *n)
+char *ctl_read_file(const char *path, size_t *n)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f)
@@ -170,7 +170,7 @@ int cmd_run(ctl *x, int argc, char **argv)
     if (npos != 1)
         return ctl_usage(x, "give one FILE.py to run");
     size_t n;
-    char *text = read_file(pos[0], &n);
+    char *text = ctl_read_file(pos[0], &n);
     if (!text) {
         fprintf(stderr, "heapctl: can't open file '%s'\n", pos[0]);
         return EXIT_USAGE;
@@ -325,6 +325,56 @@ static bool magic(ev_session *s, hc_client *c, const char *line)
     return true;
 }
 
+int repl_feed(repl_input *in, ev_session *s, const char *line, FILE *err)
+{
+    size_t ll = strlen(line);
+    if (in->len + ll + 2 > in->cap) {
+        size_t cap = in->cap ? in->cap : 256;
+        while (in->len + ll + 2 > cap)
+            cap *= 2;
+        char *p = realloc(in->src, cap);
+        if (!p)
+            return REPL_FATAL;
+        in->src = p;
+        in->cap = cap;
+    }
+    memcpy(in->src + in->len, line, ll);
+    in->len += ll;
+    in->src[in->len++] = '\n';
+    in->src[in->len] = '\0';
+    py_error perr;
+    py_input st = py_input_status(in->src, in->len, "<stdin>", &perr);
+    if (st == PY_INPUT_INCOMPLETE)
+        return REPL_MORE;
+    int rc = REPL_RAN;
+    if (st == PY_INPUT_ERROR) {
+        char buf[2048];
+        py_error_format(&perr, buf, sizeof buf);
+        fputs(buf, err);
+        fflush(err);
+    } else if (st == PY_INPUT_COMPLETE &&
+               ev_run_interactive(s, in->src, in->len) == EV_RUN_FATAL) {
+        rc = REPL_FATAL;
+    }
+    in->len = 0;
+    return rc;
+}
+
+int repl_finish(repl_input *in, ev_session *s)
+{
+    int rc = REPL_RAN;
+    if (in->len && ev_run_interactive(s, in->src, in->len) == EV_RUN_FATAL)
+        rc = REPL_FATAL;
+    in->len = 0;
+    return rc;
+}
+
+void repl_input_free(repl_input *in)
+{
+    free(in->src);
+    memset(in, 0, sizeof *in);
+}
+
 static int repl_loop(ev_session *s, void *arg)
 {
     repl *r = arg;
@@ -332,56 +382,29 @@ static int repl_loop(ev_session *s, void *arg)
             "heapctl %s: Python on a heapd heap (CPython's semantics)\n"
             "Type %%help for the workshop commands; Ctrl-D leaves.\n",
             HC_VERSION);
-    size_t cap = 4096, len = 0;
-    char *src = malloc(cap);
-    src[0] = '\0';
-    int last = EXIT_OK;
+    repl_input in = {NULL, 0, 0};
+    int rc = REPL_RAN;
     for (;;) {
-        char *line = next_line(r, len ? "... " : ">>> ");
+        char *line = next_line(r, in.len ? "... " : ">>> ");
         if (!line) {
-            if (len) {
-                int rr = ev_run_interactive(s, src, len);
-                if (rr == EV_RUN_FATAL)
-                    last = EXIT_CONNECT;
-            }
+            rc = repl_finish(&in, s);
             if (!r->tty)
                 fputs("\n", stderr);
             break;
         }
-        if (!len && magic(s, r->c, line)) {
+        if (!in.len && magic(s, r->c, line)) {
             free(line);
             continue;
         }
-        size_t ll = strlen(line);
-        while (len + ll + 2 > cap)
-            src = realloc(src, cap *= 2);
-        memcpy(src + len, line, ll);
-        len += ll;
-        src[len++] = '\n';
-        src[len] = '\0';
+        rc = repl_feed(&in, s, line, stderr);
         free(line);
-        py_error err;
-        py_input st = py_input_status(src, len, "<stdin>", &err);
-        if (st == PY_INPUT_INCOMPLETE)
-            continue;
-        if (st == PY_INPUT_ERROR) {
-            char buf[2048];
-            py_error_format(&err, buf, sizeof buf);
-            fputs(buf, stderr);
-        } else if (st == PY_INPUT_COMPLETE) {
-            int rr = ev_run_interactive(s, src, len);
-            if (rr == EV_RUN_FATAL) {
-                last = EXIT_CONNECT;
-                break;
-            }
-        }
-        len = 0;
-        src[0] = '\0';
+        if (rc == REPL_FATAL)
+            break;
     }
-    free(src);
-    if (last != EXIT_CONNECT && ev_finalize(s) == EV_RUN_FATAL)
-        last = EXIT_CONNECT;
-    return last;
+    repl_input_free(&in);
+    if (rc != REPL_FATAL && ev_finalize(s) == EV_RUN_FATAL)
+        rc = REPL_FATAL;
+    return rc == REPL_FATAL ? EXIT_CONNECT : EXIT_OK;
 }
 
 int cmd_repl(ctl *x, int argc, char **argv)

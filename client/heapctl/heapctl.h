@@ -10,6 +10,8 @@
  * cmd_obj.c     new, bind, del, link, unlink, obj info, referrers, referents
  * cmd_gc.c      gc ..., malloc-stats
  * cmd_events.c  events
+ * cmd_python.c  run, -c, repl, and the REPL's way of reading statements
+ * cmd_lab.c     lab check: the labs' pycon transcripts against a heap
  */
 #ifndef HEAPCTL_H
 #define HEAPCTL_H
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "eval.h"
 #include "heapclient.h"
 
 /* Exit codes (docs/heapctl.md). */
@@ -118,6 +121,10 @@ void ctl_json_end(ctl *x);
 /* Human notes (stderr) about the calls that were due. */
 void ctl_report_dues(ctl *x);
 
+/* The whole of a file ("-": stdin), NUL-terminated, malloc'd (the caller
+ * frees it), its length in *n; NULL if it cannot be read (cmd_python.c). */
+char *ctl_read_file(const char *path, size_t *n);
+
 /* Parses a whole decimal or 0x-hex number; 0 on success. */
 int parse_i64(const char *s, int64_t *out);
 int parse_u64(const char *s, uint64_t *out);
@@ -193,8 +200,28 @@ int cmd_malloc_stats(ctl *x, int argc, char **argv);
 int cmd_events(ctl *x, int argc, char **argv);
 int cmd_run(ctl *x, int argc, char **argv);
 int cmd_repl(ctl *x, int argc, char **argv);
+int cmd_lab(ctl *x, int argc, char **argv);
 /* heapctl -c CODE */
 int cmd_code(ctl *x, const char *code);
+
+/* The REPL's input (cmd_python.c): the lines typed since the `>>>`
+ * prompt.  repl_feed adds one line (without its newline); once
+ * py_input_status says the statement is complete it runs it with
+ * ev_run_interactive (a SyntaxError is printed on err) and drops the
+ * lines.  repl_finish runs what is left at end of input.  The buffer is
+ * the caller's, freed with repl_input_free; start from all zeros. */
+typedef struct repl_input {
+    char *src;
+    size_t len, cap;
+} repl_input;
+enum {
+    REPL_MORE,  /* prompt `...`: the statement goes on */
+    REPL_RAN,   /* prompt `>>>`: it ran, failed to compile, or was empty */
+    REPL_FATAL, /* the connection failed (or out of memory) */
+};
+int repl_feed(repl_input *in, ev_session *s, const char *line, FILE *err);
+int repl_finish(repl_input *in, ev_session *s);
+void repl_input_free(repl_input *in);
 
 /* Prints the items of the list on top of the stack (one line, or one
  * JSON object under key, each) and pops it.  0 or the exit code. */
@@ -203,6 +230,6 @@ int show_list_on_top(ctl *x, const char *key);
 /* Help texts, shown by "heapctl CMD --help" and "heapctl help CMD". */
 extern const char HELP_PING[], HELP_HEAP[], HELP_NEW[], HELP_BIND[], HELP_DEL[],
     HELP_LINK[], HELP_UNLINK[], HELP_OBJ[], HELP_REFERRERS[], HELP_REFERENTS[],
-    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[], HELP_RUN[];
+    HELP_GC[], HELP_MALLOC_STATS[], HELP_EVENTS[], HELP_RUN[], HELP_LAB[];
 
 #endif

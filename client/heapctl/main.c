@@ -56,6 +56,7 @@ static const char USAGE[] =
     "  repl                           the Python prompt (the default on a "
     "terminal)\n"
     "  -c CODE                        run CODE\n"
+    "  lab check FILE.md...           check the labs' transcripts\n"
     "\n"
     "OBJ is a global NAME or an object ID; where a value is stored, None,\n"
     "True, False, int:N, float:X, str:TEXT and bytes:TEXT are accepted too.\n"
@@ -83,6 +84,7 @@ static const struct command {
     {"events", cmd_events, HELP_EVENTS},
     {"run", cmd_run, HELP_RUN},
     {"repl", cmd_repl, HELP_RUN},
+    {"lab", cmd_lab, HELP_LAB},
 };
 
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

@@ -26,10 +26,9 @@ static void teardown(void)
     it_daemon_stop(&D);
 }
 
-/* Runs heapctl with args, src on its stdin; returns its exit status and
- * its stdout in out. */
-static int heapctl(const char *const *args, const char *src, char *out,
-                   size_t cap)
+/* Runs heapctl with args ("FILE" standing for a file holding src), src
+ * on its stdin; returns its exit status and its stdout in out. */
+static int heapctl(const char *const *args, const char *src, char *out, size_t cap)
 {
     char path[128];
     it_path(&D, "prog.py", path, sizeof path);
@@ -37,39 +36,12 @@ static int heapctl(const char *const *args, const char *src, char *out,
     ck_assert_ptr_nonnull(f);
     fputs(src, f);
     fclose(f);
-    int pout[2];
-    ck_assert_int_eq(pipe(pout), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        const char *argv[16];
-        int n = 0;
-        argv[n++] = HEAPCTL_BIN;
-        argv[n++] = "--server";
-        argv[n++] = D.addr;
-        argv[n++] = "--no-spawn";
-        for (int k = 0; args[k]; k++)
-            argv[n++] = strcmp(args[k], "FILE") ? args[k] : path;
-        argv[n] = NULL;
-        int in = open(path, O_RDONLY);
-        dup2(in, 0);
-        dup2(pout[1], 1);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 2);
-        close(pout[0]);
-        execv(HEAPCTL_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(pout[1]);
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(pout[0], out + len, cap - 1 - len)) > 0)
-        len += (size_t)got;
-    out[len] = '\0';
-    close(pout[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const char *argv[16];
+    int n = 0;
+    for (int k = 0; args[k] && n < 15; k++)
+        argv[n++] = strcmp(args[k], "FILE") ? args[k] : path;
+    argv[n] = NULL;
+    return it_heapctl(&D, argv, path, out, cap);
 }
 
 static void run_expect(const char *src, const char *want, int want_status)

@@ -2,8 +2,8 @@
  * itest.h: what the integration tests share: a real heapd started on a
  * temporary Unix socket and an ephemeral TCP port (daemon.c), raw-socket
  * frame helpers for feeding the daemon bytes libheapclient would never
- * send (raw.c), and short wrappers over libheapclient that assert as they
- * go (ops.c).
+ * send (raw.c), short wrappers over libheapclient that assert as they
+ * go (ops.c), and the heapctl binary run against the daemon (heapctl.c).
  *
  * Every helper that can fail asserts with Check, so a test reads as the
  * sequence of things it expects.  A daemon started here is killed when
@@ -113,6 +113,15 @@ void it_make_slow_heap(hc_client *c, uint32_t ndups, uint32_t nobjects);
 void it_send_slow(hc_client *c, uint32_t n);
 void it_recv_slow(hc_client *c, int timeout_ms);
 uint32_t it_calibrate_slow(hc_client *c, int target_ms, uint32_t *budget);
+
+/* ---- the heapctl binary (heapctl.c) ------------------------------------ */
+
+/* Runs `heapctl --server d->addr --no-spawn ARGS...` (args NULL-terminated)
+ * with stdin from the file in (NULL: /dev/null) and its stderr in
+ * d->dir/heapctl.err; returns its exit status (-1 if a signal ended it)
+ * and its stdout in out, NUL-terminated and cut to cap. */
+int it_heapctl(const it_daemon *d, const char *const *args, const char *in,
+               char *out, size_t cap);
 
 /* ---- raw sockets (raw.c) --------------------------------------------------
  */
