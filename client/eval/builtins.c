@@ -38,6 +38,8 @@ enum {
     B_SUM,
     B_SORTED,
     B_GLOBALS,
+    B_ANY,
+    B_ALL,
     /* gc */
     G_COLLECT = 100,
     G_ENABLE,
@@ -77,7 +79,7 @@ static const named BUILTINS[] = {
     {"repr", B_REPR},       {"hex", B_HEX},     {"abs", B_ABS},
     {"min", B_MIN},         {"max", B_MAX},     {"sum", B_SUM},
     {"sorted", B_SORTED},   {"range", B_RANGE}, {"isinstance", B_ISINSTANCE},
-    {"globals", B_GLOBALS},
+    {"globals", B_GLOBALS}, {"any", B_ANY},     {"all", B_ALL},
 };
 
 /* Types that are also callables. */
@@ -1499,6 +1501,34 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
         return minmax_sum(e, code, a, n, out);
     case B_SORTED:
         return do_sorted(e, a, n, out);
+    case B_ANY:
+    case B_ALL: {
+        if (n != 1)
+            return nargs_error(e, code == B_ANY ? "any" : "all", 1, n);
+        if ((rc = ev_materialize(e, &a[0])))
+            return rc;
+        Heapd__ObjectInfo *li;
+        if ((rc = info_of(e, 0, HC_INSPECT_ITEMS, &li)))
+            return rc;
+        bool r = code == B_ALL;
+        size_t cnt = li->n_items;
+        if (!strcmp(li->type, "dict"))
+            cnt /= 2;
+        for (size_t k = 0; rc == ST_OK && k < cnt && r == (code == B_ALL);
+             k++) {
+            Heapd__ObjectInfo *io;
+            uint64_t id = li->items[!strcmp(li->type, "dict") ? 2 * k : k];
+            if ((rc = ev_inspect_id(e, id, 0, &io)) == ST_OK) {
+                if (code == B_ANY ? io->truth : !io->truth)
+                    r = code == B_ANY;
+                hc_free(io);
+            }
+        }
+        hc_free(li);
+        if (rc || (rc = ev_pop(e)))
+            return rc;
+        return push_bool(e, r, out);
+    }
     case B_GLOBALS:
         heap_result(out, "dict");
         return ev_op(e, OP(PUSH_GLOBALS), 0, NULL, 1);

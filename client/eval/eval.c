@@ -1898,6 +1898,18 @@ int ev_call_heap(ev_session *e, val *callee, val *args, uint32_t nargs,
                     callee->tname);
 }
 
+static int eval_comprehension(ev_session *e, py_node *n, val *out);
+
+/* The argument of sum(x for x in ...): the items, made the way a list
+ * comprehension makes them (the client has no generator objects; the
+ * results are the same, the memory is a list's). */
+static int eval_genexp_arg(ev_session *e, py_node *n, val *out)
+{
+    py_node copy = *n;
+    copy.kind = PY_LISTCOMP;
+    return eval_comprehension(e, &copy, out);
+}
+
 static int eval_args(ev_session *e, py_node *call, bool to_heap, val **args,
                      uint32_t *npos, const char ***kw, uint32_t *nkw)
 {
@@ -1913,6 +1925,8 @@ static int eval_args(ev_session *e, py_node *call, bool to_heap, val **args,
         if (a->kind == PY_STARRED)
             rc = ev_raise(e, "TypeError",
                           "heapctl: *args calls are not supported");
+        else if (a->kind == PY_GENERATOREXP && na == 1 && nk == 0)
+            rc = eval_genexp_arg(e, a, &(*args)[k]);
         else
             rc = to_heap ? ev_push(e, a, &(*args)[k])
                          : ev_expr(e, a, &(*args)[k]);

@@ -259,6 +259,15 @@ START_TEST(objgraph_backref_chain_and_counts)
 }
 END_TEST
 
+START_TEST(generator_arguments_and_builtins)
+{
+    run_expect("print(sum(x * x for x in range(5)), max(len(w) for w in ['a', 'abc']))\n"
+               "print(any(x > 3 for x in [1, 5]), all([1, 0]), sorted(c for c in 'bca'))\n"
+               "print('-'.join(str(i) for i in range(3)), [c for c in 'ab'])\n",
+               "30 3\nTrue False ['a', 'b', 'c']\n0-1-2 ['a', 'b']\n", 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("python");
@@ -274,6 +283,7 @@ int main(void)
     tcase_add_test(tc, workshop_commands_and_objgraph);
     tcase_add_test(tc, heapd_is_started_when_none_answers);
     tcase_add_test(tc, objgraph_backref_chain_and_counts);
+    tcase_add_test(tc, generator_arguments_and_builtins);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
