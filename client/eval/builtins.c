@@ -1323,6 +1323,7 @@ int bi_call(ev_session *e, val *callee, val *a, uint32_t npos, const char **kw,
         if ((rc = ev_op(e, OP(PICK), nkw, NULL, 1)))
             return rc;
         val copy;
+        memset(&copy, 0, sizeof copy); /* V_HEAP: the pick just made */
         if ((rc = list_from(e, &copy, 1, out)))
             return rc;
         /* [x, kw..., l] -> [x, l, kw...] */
