@@ -180,6 +180,87 @@ static long count_of(const tstat *st, size_t n, const char *name)
 /* ---- pictures
  * ---------------------------------------------------------------------- */
 
+/* predicate(obj) for a heap function predicate and an object id. */
+static int call_pred(ev_session *e, val *pred, uint64_t id, bool *out)
+{
+    lk_req q;
+    memset(&q, 0, sizeof q);
+    q.kind = LK_OP;
+    q.code = HEAPD__OP_CODE__PUSH_ID;
+    q.obj = pred->id;
+    q.lineno = e->lineno;
+    val arg, res;
+    memset(&arg, 0, sizeof arg);
+    arg.k = V_HEAP;
+    int rc;
+    if ((rc = ev_opx(e, &q, 1)))
+        return rc;
+    q.obj = id;
+    if ((rc = ev_opx(e, &q, 1)) || (rc = ev_call_heap(e, pred, &arg, 1, &res)))
+        return rc;
+    Heapd__ObjectInfo *ti;
+    if ((rc = ev_inspect(e, 0, 0, &ti)))
+        return rc;
+    *out = ti->truth;
+    hc_free(ti);
+    val_clear(&res);
+    return ev_pop(e);
+}
+
+/* objgraph's filter=: the nodes it refuses go, with their edges, and so
+ * does whatever is then no longer reached from a root. */
+static void prune(Heapd__Graph *g, const bool *keep, const uint64_t *roots,
+                  uint32_t nroots, bool back)
+{
+    size_t n = g->n_nodes;
+    bool *live = calloc(n + 1, sizeof *live);
+    size_t *queue = calloc(n + 1, sizeof *queue);
+    size_t qh = 0, qt = 0;
+    for (size_t k = 0; k < n; k++)
+        for (uint32_t r = 0; r < nroots; r++)
+            if (g->nodes[k]->id == roots[r] && keep[k] && !live[k]) {
+                live[k] = true;
+                queue[qt++] = k;
+            }
+    while (qh < qt) {
+        uint64_t at = g->nodes[queue[qh++]]->id;
+        for (size_t k = 0; k < g->n_edges; k++) {
+            uint64_t from = back ? g->edges[k]->to : g->edges[k]->from;
+            uint64_t to = back ? g->edges[k]->from : g->edges[k]->to;
+            if (from != at)
+                continue;
+            for (size_t q = 0; q < n; q++)
+                if (g->nodes[q]->id == to && keep[q] && !live[q]) {
+                    live[q] = true;
+                    queue[qt++] = q;
+                }
+        }
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (live[k])
+            g->nodes[m++] = g->nodes[k];
+        else
+            heapd__graph_node__free_unpacked(g->nodes[k], NULL);
+    }
+    g->n_nodes = m;
+    size_t me = 0;
+    for (size_t k = 0; k < g->n_edges; k++) {
+        bool a = false, b = false;
+        for (size_t q = 0; q < m; q++) {
+            a |= g->nodes[q]->id == g->edges[k]->from;
+            b |= g->nodes[q]->id == g->edges[k]->to;
+        }
+        if (a && b)
+            g->edges[me++] = g->edges[k];
+        else
+            heapd__graph_edge__free_unpacked(g->edges[k], NULL);
+    }
+    g->n_edges = me;
+    free(live);
+    free(queue);
+}
+
 static int show_graph(ev_session *e, bool back, val *a, uint32_t npos,
                       const char **kw, uint32_t nkw, val *out)
 {
@@ -188,6 +269,9 @@ static int show_graph(ev_session *e, bool back, val *a, uint32_t npos,
     char *fname = NULL;
     int64_t max_depth = 3, too_many = 10;
     bool refcounts = false;
+    val highlight, filter;
+    memset(&highlight, 0, sizeof highlight);
+    memset(&filter, 0, sizeof filter);
     uint32_t n = npos + nkw;
     for (uint32_t k = 0; k < nkw; k++) {
         val *v = &a[npos + k];
@@ -213,6 +297,20 @@ static int show_graph(ev_session *e, bool back, val *a, uint32_t npos,
         } else if ((!strcmp(kw[k], "highlight") || !strcmp(kw[k], "filter")) &&
                    (v->known == K_NULL || v->k == V_VOID)) {
             /* None: nothing to do */
+        } else if (!strcmp(kw[k], "highlight") || !strcmp(kw[k], "filter")) {
+            val *slot = kw[k][0] == 'h' ? &highlight : &filter;
+            val_clear(slot);
+            val_copy(slot, v);
+            uint32_t d = 0;
+            for (uint32_t q = npos + k + 1; q < n; q++)
+                d += a[q].k == V_HEAP;
+            if (!slot->fn && (rc = ev_learn(e, slot, d)))
+                return rc;
+            if (!slot->fn) {
+                free(fname);
+                return ev_raise(e, "TypeError",
+                                "heapctl: %s= must be a function", kw[k]);
+            }
         } else {
             free(fname);
             return ev_raise(e, "TypeError",
@@ -273,16 +371,44 @@ static int show_graph(ev_session *e, bool back, val *a, uint32_t npos,
     } else {
         filename = fname;
     }
+    Heapd__Graph *gr0 = resp->graph;
+    uint64_t *hl = calloc(gr0->n_nodes + 1, sizeof *hl);
+    size_t nhl = 0;
+    bool *keep = calloc(gr0->n_nodes + 1, sizeof *keep);
+    for (size_t k = 0; rc == ST_OK && k < gr0->n_nodes; k++) {
+        bool t = true;
+        if (filter.fn)
+            rc = call_pred(e, &filter, gr0->nodes[k]->id, &t);
+        keep[k] = t;
+        if (rc == ST_OK && t && highlight.fn &&
+            (rc = call_pred(e, &highlight, gr0->nodes[k]->id, &t)) == ST_OK &&
+            t)
+            hl[nhl++] = gr0->nodes[k]->id;
+    }
+    if (rc == ST_OK && filter.fn)
+        prune(gr0, keep, roots, nroots, back);
+    free(keep);
+    val_clear(&highlight);
+    val_clear(&filter);
+    if (rc) {
+        free(hl);
+        hc_free(resp);
+        free(fname);
+        return rc;
+    }
     hg_options go;
     memset(&go, 0, sizeof go);
     go.roots = roots;
     go.nroots = nroots;
+    go.highlight = hl;
+    go.nhighlight = nhl;
     go.refcounts = refcounts;
     go.backrefs = back;
     char err[512];
     size_t nnodes = resp->graph->n_nodes;
     int gr = hg_render(resp->graph, &go, filename, err, sizeof err);
     hc_free(resp);
+    free(hl);
     if (gr < 0) {
         rc = ev_raise(e, "OSError", "%s", err);
     } else if ((rc = ev_sync(e)) == ST_OK) {
@@ -403,30 +529,8 @@ static int backref_chain(ev_session *e, val *a, uint32_t npos, const char **kw,
     size_t found = SIZE_MAX;
     for (size_t k = 0; rc == ST_OK && found == SIZE_MAX && k < g->n_nodes;
          k++) {
-        lk_req q;
-        memset(&q, 0, sizeof q);
-        q.kind = LK_OP;
-        q.code = HEAPD__OP_CODE__PUSH_ID;
-        q.obj = pred.id;
-        q.lineno = e->lineno;
-        val arg, res;
-        memset(&arg, 0, sizeof arg);
-        arg.k = V_HEAP;
-        if ((rc = ev_opx(e, &q, 1)))
-            break;
-        q.obj = g->nodes[k]->id;
-        if ((rc = ev_opx(e, &q, 1)) ||
-            (rc = ev_call_heap(e, &pred, &arg, 1, &res)))
-            break;
-        Heapd__ObjectInfo *ti;
-        if ((rc = ev_inspect(e, 0, 0, &ti)))
-            break;
-        bool t = ti->truth;
-        hc_free(ti);
-        val_clear(&res);
-        if ((rc = ev_pop(e)))
-            break;
-        if (t)
+        bool t;
+        if ((rc = call_pred(e, &pred, g->nodes[k]->id, &t)) == ST_OK && t)
             found = k;
     }
     val_clear(&pred);

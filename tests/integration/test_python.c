@@ -28,7 +28,8 @@ static void teardown(void)
 
 /* Runs heapctl with args ("FILE" standing for a file holding src), src
  * on its stdin; returns its exit status and its stdout in out. */
-static int heapctl(const char *const *args, const char *src, char *out, size_t cap)
+static int heapctl(const char *const *args, const char *src, char *out,
+                   size_t cap)
 {
     char path[128];
     it_path(&D, "prog.py", path, sizeof path);
@@ -261,10 +262,44 @@ END_TEST
 
 START_TEST(generator_arguments_and_builtins)
 {
-    run_expect("print(sum(x * x for x in range(5)), max(len(w) for w in ['a', 'abc']))\n"
-               "print(any(x > 3 for x in [1, 5]), all([1, 0]), sorted(c for c in 'bca'))\n"
+    run_expect("print(sum(x * x for x in range(5)), max(len(w) for w in ['a', "
+               "'abc']))\n"
+               "print(any(x > 3 for x in [1, 5]), all([1, 0]), sorted(c for c "
+               "in 'bca'))\n"
                "print('-'.join(str(i) for i in range(3)), [c for c in 'ab'])\n",
                "30 3\nTrue False ['a', 'b', 'c']\n0-1-2 ['a', 'b']\n", 0);
+}
+END_TEST
+
+START_TEST(show_refs_filter_and_highlight)
+{
+    char dot[160], src[700];
+    it_path(&D, "hf.dot", dot, sizeof dot);
+    snprintf(src, sizeof src,
+             "import objgraph\n"
+             "a = [1]\n"
+             "b = [a, 'keep']\n"
+             "c = {'b': b}\n"
+             "objgraph.show_refs([c], filename='%s', highlight=lambda o: "
+             "isinstance(o, list),\n"
+             "                   filter=lambda o: not isinstance(o, str))\n",
+             dot);
+    char want[256];
+    snprintf(want, sizeof want, "Graph written to %s (4 nodes)\n", dot);
+    run_expect(src, want, 0);
+    FILE *f = fopen(dot, "r");
+    ck_assert_ptr_nonnull(f);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* the two lists are highlighted; the str the filter refused is gone */
+    int doubled = 0;
+    for (const char *p = text; (p = strstr(p, "peripheries=2")); p++)
+        doubled++;
+    ck_assert_int_eq(doubled, 2);
+    ck_assert_ptr_null(strstr(text, "<B>str</B>"));
+    ck_assert_ptr_nonnull(strstr(text, "<B>int</B>"));
 }
 END_TEST
 
@@ -284,6 +319,7 @@ int main(void)
     tcase_add_test(tc, heapd_is_started_when_none_answers);
     tcase_add_test(tc, objgraph_backref_chain_and_counts);
     tcase_add_test(tc, generator_arguments_and_builtins);
+    tcase_add_test(tc, show_refs_filter_and_highlight);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
