@@ -2466,6 +2466,21 @@ static void scan_body(fninfo *fn, py_seq *body)
     }
 }
 
+/* Appends p to a growable array of pointers; -1 when out of memory. */
+static int ptr_push(void ***arr, size_t *n, size_t *cap, void *p)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        void **q = realloc(*arr, c * sizeof *q);
+        if (!q)
+            return -1;
+        *arr = q;
+        *cap = c;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
 static fninfo *new_fninfo(ev_session *e, py_node *n, const char *name)
 {
     fninfo *fn = calloc(1, sizeof *fn);
@@ -2493,17 +2508,10 @@ static fninfo *new_fninfo(ev_session *e, py_node *n, const char *name)
                 fn->locals[k] = fn->locals[--fn->nlocals];
                 k--;
             }
-    if (e->nfns == e->capfns) {
-        size_t cap = e->capfns ? e->capfns * 2 : 16;
-        fninfo **p = realloc(e->fns, cap * sizeof *p);
-        if (!p) {
-            free(fn);
-            return NULL;
-        }
-        e->fns = p;
-        e->capfns = cap;
+    if (ptr_push((void ***)&e->fns, &e->nfns, &e->capfns, fn) < 0) {
+        free(fn);
+        return NULL;
     }
-    e->fns[e->nfns++] = fn;
     return fn;
 }
 
@@ -2611,12 +2619,11 @@ static int exec_classdef(ev_session *e, py_node *n)
                         "heapctl: classes cannot have base classes here");
     clsinfo *c = calloc(1, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", n->u.classdef.name);
-    if (e->nclasses == e->capclasses) {
-        size_t cap = e->capclasses ? e->capclasses * 2 : 16;
-        e->classes = realloc(e->classes, cap * sizeof *e->classes);
-        e->capclasses = cap;
+    if (!c ||
+        ptr_push((void ***)&e->classes, &e->nclasses, &e->capclasses, c) < 0) {
+        free(c);
+        return ev_raise(e, "MemoryError", "%s", "");
     }
-    e->classes[e->nclasses++] = c;
     int cls = (int)e->nclasses;
     int rc = ev_op(e, OP(BUILD_DICT), 0, NULL, 1);
     if (rc)
@@ -3923,17 +3930,11 @@ static unit *unit_new(ev_session *e, const char *src, size_t n,
     snprintf(u->filename, sizeof u->filename, "%s", filename);
     u->srccopy = strndup(src, n);
     u->src = u->srccopy;
-    if (e->nunits == e->capunits) {
-        size_t cap = e->capunits ? e->capunits * 2 : 16;
-        unit **p = realloc(e->units, cap * sizeof *p);
-        if (!p) {
-            free(u);
-            return NULL;
-        }
-        e->units = p;
-        e->capunits = cap;
+    if (ptr_push((void ***)&e->units, &e->nunits, &e->capunits, u) < 0) {
+        free(u->srccopy);
+        free(u);
+        return NULL;
     }
-    e->units[e->nunits++] = u;
     return u;
 }
 
