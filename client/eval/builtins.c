@@ -1213,8 +1213,10 @@ static int gc_call(ev_session *e, int code, val *a, uint32_t n, val *out)
                                    st->stats[k]->collected,
                                    st->stats[k]->uncollectable};
                 for (int q = 0; rc == ST_OK && q < 3; q++) {
-                    if ((rc = push_str(e, keys[q], &tmp)) == ST_OK)
+                    if ((rc = push_str(e, keys[q], &tmp)) == ST_OK) {
+                        val_clear(&tmp);
                         rc = push_int(e, (int64_t)vals[q], &tmp);
+                    }
                     val_clear(&tmp);
                 }
                 if (rc == ST_OK)

@@ -3651,8 +3651,14 @@ static int exec_body(ev_session *e, py_seq *body)
         if (rc == ST_OK && e->in_try)
             rc = ev_sync(e);
         if (rc == ST_RETURN) {
-            /* find the function's out slot: run_function reads it back */
-            *e->ret_slot = ret;
+            /* the return statement itself fills ret; a compound statement
+             * returning from inside has already filled the slot */
+            if (body->items[k]->kind == PY_RETURN) {
+                val_clear(e->ret_slot);
+                *e->ret_slot = ret;
+            } else {
+                val_clear(&ret);
+            }
             return rc;
         }
         val_clear(&ret);
