@@ -144,10 +144,18 @@ static int start_job(hd_conn *c, Heapd__Request *req)
 
 /* ---- writing ----------------------------------------------------------------------- */
 
+/* What uv_try_write could not take at once: the tail of an output buffer
+ * the request now owns (mem, freed in on_written), buf its unsent part. */
 typedef struct hd_write {
     uv_write_t req;
     uv_buf_t buf;
+    void *mem;
 } hd_write;
+
+/* An output buffer this big is freed once written rather than kept for
+ * the next batch, so a connection that once sent a large Walk does not
+ * hold its memory for life. */
+#define HD_OUT_KEEP 65536
 
 static uint64_t pending_output(const hd_conn *c)
 {
@@ -286,7 +294,7 @@ static void on_written(uv_write_t *req, int status)
     hd_write *w = (hd_write *)req;
     hd_conn *c = req->data;
     c->in_flight -= w->buf.len;
-    free(w->buf.base);
+    free(w->mem);
     free(w);
     if (c->closing) {
         if (c->in_flight == 0 && !c->job && !uv_is_closing(&c->u.handle))
@@ -303,23 +311,42 @@ static void on_written(uv_write_t *req, int status)
     }
 }
 
+/* Writes the output at once if the socket takes it (uv_try_write: no
+ * request, no watcher change, the buffer kept for the next batch); what it
+ * does not take goes to uv_write, counted in in_flight until on_written.
+ * uv_try_write refuses while an earlier uv_write is queued, so replies
+ * keep their order.  When uv_try_write fails, uv_write gets the whole
+ * buffer and reports the error to on_written, as before uv_try_write was
+ * used: a reset peer is not closed in the middle of a flush (event
+ * delivery flushes other connections).  See docs/server.md#framing. */
 void hd_conn_flush(hd_conn *c)
 {
     if (c->out.len == 0 || uv_is_closing(&c->u.handle))
         return;
+    uv_buf_t all = uv_buf_init((char *)c->out.p, (unsigned)c->out.len);
+    int n = uv_try_write(&c->u.stream, &all, 1);
+    size_t done = n > 0 ? (size_t)n : 0;
+    if (done == c->out.len) {
+        c->out.len = 0;
+        if (c->out.cap > HD_OUT_KEEP)
+            hd_buf_free(&c->out);
+        return;
+    }
     hd_write *w = malloc(sizeof *w);
     if (!w) {
         hd_conn_close(c);
         return;
     }
-    w->buf = uv_buf_init((char *)c->out.p, (unsigned)c->out.len);
+    w->mem = c->out.p;
+    w->buf =
+        uv_buf_init((char *)c->out.p + done, (unsigned)(c->out.len - done));
     w->req.data = c;
-    c->in_flight += c->out.len;
+    c->in_flight += w->buf.len;
     c->out.p = NULL;
     c->out.len = c->out.cap = 0;
     if (uv_write(&w->req, &c->u.stream, &w->buf, 1, on_written) != 0) {
         c->in_flight -= w->buf.len;
-        free(w->buf.base);
+        free(w->mem);
         free(w);
         hd_conn_close(c);
     }
@@ -431,13 +458,13 @@ static void release_request(Heapd__Request *req)
     arena.spilled = false;
 }
 
-/* Handles every complete frame in the input, in order, as long as the
- * connection is not waiting for a heap or its own output. */
-static void process(hd_conn *c)
+/* Handles the complete frames in the input, in order, until the input
+ * runs out, the connection waits for a heap, or the output reaches the
+ * high water.  Returns whether it consumed any. */
+static bool handle_frames(hd_conn *c, uint64_t now)
 {
     hd_server *s = c->srv;
     size_t off = 0;
-    uint64_t now = hd_now_ms(s);
     while (!c->closing && !c->blocked && !c->job) {
         if (pending_output(c) >= s->cfg.output_high_water)
             break;
@@ -449,7 +476,7 @@ static void process(hd_conn *c)
             char msg[128];
             snprintf(msg, sizeof msg, "frame of %u bytes exceeds the limit of %u", n, limit);
             fatal(c, HEAPD__ERROR_CODE__INVALID_ARGUMENT, msg);
-            return;
+            return true;
         }
         if (c->in.len - off - 4 < n)
             break;
@@ -508,11 +535,31 @@ static void process(hd_conn *c)
         memmove(c->in.p, c->in.p + off, c->in.len - off);
         c->in.len -= off;
     }
+    return off != 0;
+}
+
+/* Handles what the input holds and writes the replies.  A batch that
+ * stopped at the high water and then went straight into the socket leaves
+ * no write to complete and so no on_written to resume it: carry on here
+ * instead. */
+static void process(hd_conn *c)
+{
+    hd_server *s = c->srv;
+    uint64_t now = hd_now_ms(s);
+    bool handled = false, full;
+    do {
+        handled |= handle_frames(c, now);
+        full = pending_output(c) >= s->cfg.output_high_water;
+        hd_conn_flush(c);
+    } while (full && !c->closing &&
+             pending_output(c) < s->cfg.output_high_water);
+    if (c->closing)
+        return;
     /* The unfinished-frame clock starts when a frame starts: after the last
      * complete one, or now.  A frame waiting for a busy heap is complete. */
     if (!c->in.len || c->blocked)
         c->partial_since_ms = 0;
-    else if (off || !c->partial_since_ms)
+    else if (handled || !c->partial_since_ms)
         c->partial_since_ms = now;
     if (pending_output(c) >= s->cfg.output_high_water) {
         if (!c->stalled_since_ms)
@@ -520,9 +567,6 @@ static void process(hd_conn *c)
     } else {
         c->stalled_since_ms = 0;
     }
-    hd_conn_flush(c);
-    if (c->closing)
-        return;
     /* Backpressure: stop reading while replies pile up or while requests
      * wait and the input already holds a full frame's worth. */
     bool stalled = c->blocked || c->job;

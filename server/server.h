@@ -137,8 +137,8 @@ struct hd_conn {
     hd_stream u;
     hd_server *srv;
     hd_buf in;                /* bytes read, not yet handled */
-    hd_buf out;               /* responses not yet handed to uv_write */
-    uint64_t in_flight;       /* bytes in uv_write requests */
+    hd_buf out;               /* responses not yet written or queued */
+    uint64_t in_flight;       /* bytes queued in uv_write, not yet written */
     bool hello, admin;
     bool reading, closing, blocked;
     bool job;                 /* a request of ours runs on the pool */
