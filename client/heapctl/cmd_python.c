@@ -23,7 +23,7 @@ typedef struct pyopts {
     int quiet;
 } pyopts;
 
-static const char HELP_PY[] =
+const char HELP_RUN[] =
     "usage: heapctl [OPTIONS] run FILE.py [--profile 3.11|3.12|3.13] [--keep "
     "NAME]\n"
     "       heapctl [OPTIONS] -c CODE\n"
@@ -36,7 +36,6 @@ static const char HELP_PY[] =
     "If nothing answers at the default address heapctl starts a heapd in the\n"
     "background, unless --no-spawn.\n";
 
-const char HELP_RUN[] = "";
 
 /* Opens the heap the session runs on: the one named by --heap, or a new
  * one.  Returns 0 or an exit code. */
@@ -101,7 +100,7 @@ static int parse_py_opts(ctl *x, int argc, char **argv, pyopts *o,
         {"--keep", 1, &o->keep, NULL, NULL, NULL, 0},
         {NULL, 0, NULL, NULL, NULL, NULL, 0},
     };
-    int rc = parse_opts(x, argc, argv, opts, pos, maxpos, npos, HELP_PY);
+    int rc = parse_opts(x, argc, argv, opts, pos, maxpos, npos, HELP_RUN);
     if (rc)
         return rc;
     if (o->profile && strcmp(o->profile, "3.11") &&
