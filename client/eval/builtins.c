@@ -953,12 +953,11 @@ static int do_sorted(ev_session *e, val *a, uint32_t n, val *out)
     return rc ? rc : heap_result(out, "list");
 }
 
-static int to_int(ev_session *e, val *a, uint32_t n, val *out)
+/* Learns the value of a heap argument: its number, or its text when it
+ * is a str (for int("12") and float("1.5")). */
+static int learn_number_or_str(ev_session *e, val *v)
 {
     int rc;
-    if (n == 0)
-        return push_int(e, 0, out);
-    val *v = &a[0];
     if (v->k == V_HEAP && !v->known && (rc = ev_learn(e, v, 0)))
         return rc;
     if (v->k == V_HEAP && !v->known && !strcmp(v->tname, "str")) {
@@ -969,6 +968,17 @@ static int to_int(ev_session *e, val *a, uint32_t n, val *out)
         v->s = t;
         v->slen = strlen(t);
     }
+    return ST_OK;
+}
+
+static int to_int(ev_session *e, val *a, uint32_t n, val *out)
+{
+    int rc;
+    if (n == 0)
+        return push_int(e, 0, out);
+    val *v = &a[0];
+    if ((rc = learn_number_or_str(e, v)))
+        return rc;
     int64_t r;
     if (v->known == K_INT) {
         *out = *v;
@@ -1011,16 +1021,8 @@ static int to_float(ev_session *e, val *a, uint32_t n, val *out)
     double d = 0;
     if (n) {
         val *v = &a[0];
-        if (v->k == V_HEAP && !v->known && (rc = ev_learn(e, v, 0)))
+        if ((rc = learn_number_or_str(e, v)))
             return rc;
-        if (v->k == V_HEAP && !v->known && !strcmp(v->tname, "str")) {
-            char *t;
-            if ((rc = text_of(e, v, 0, false, &t)))
-                return rc;
-            v->known = K_STR;
-            v->s = t;
-            v->slen = strlen(t);
-        }
         if (v->known == K_FLOAT) {
             *out = *v;
             memset(v, 0, sizeof *v);
@@ -1060,18 +1062,10 @@ static int gc_state(ev_session *e, Heapd__GcState **out)
     lk_req r;
     memset(&r, 0, sizeof r);
     r.kind = LK_GCQUERY;
-    r.lineno = e->lineno;
-    int rc = ev_status(e, lk_send(&e->lk, &r));
+    Heapd__Response *resp;
+    int rc = ev_ask(e, &r, HEAPD__RESPONSE__RESULT_GC, &resp);
     if (rc)
         return rc;
-    Heapd__Response *resp;
-    if ((rc = ev_status(e, lk_wait(&e->lk, &resp))))
-        return rc;
-    if (!resp || resp->result_case != HEAPD__RESPONSE__RESULT_GC) {
-        hc_free(resp);
-        return ev_raise(e, "SystemError",
-                        "heapctl: unexpected answer to a gc query");
-    }
     *out = resp->gc;
     resp->gc = NULL;
     resp->result_case = HEAPD__RESPONSE__RESULT__NOT_SET;
@@ -1274,19 +1268,13 @@ static int malloc_blocks(ev_session *e, int64_t *out)
     lk_req r;
     memset(&r, 0, sizeof r);
     r.kind = LK_MALLOC;
-    r.lineno = e->lineno;
-    int rc = ev_status(e, lk_send(&e->lk, &r));
+    Heapd__Response *resp;
+    int rc = ev_ask(e, &r, HEAPD__RESPONSE__RESULT_MALLOC, &resp);
     if (rc)
         return rc;
-    Heapd__Response *resp;
-    if ((rc = ev_status(e, lk_wait(&e->lk, &resp))))
-        return rc;
-    int64_t blocks = 0;
-    if (resp && resp->result_case == HEAPD__RESPONSE__RESULT_MALLOC) {
-        for (size_t k = 0; k < resp->malloc->n_classes; k++)
-            blocks += (int64_t)resp->malloc->classes[k]->blocks_in_use;
-        blocks += (int64_t)resp->malloc->raw_blocks;
-    }
+    int64_t blocks = (int64_t)resp->malloc->raw_blocks;
+    for (size_t k = 0; k < resp->malloc->n_classes; k++)
+        blocks += (int64_t)resp->malloc->classes[k]->blocks_in_use;
     hc_free(resp);
     *out = blocks;
     return ST_OK;

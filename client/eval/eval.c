@@ -490,23 +490,42 @@ int ev_raise(ev_session *e, const char *type, const char *fmt, ...)
     return ST_EXC;
 }
 
-static int inspect_req(ev_session *e, lk_req *r, Heapd__ObjectInfo **out)
+int ev_ask(ev_session *e, lk_req *r, int result_case, Heapd__Response **out)
 {
     *out = NULL;
-    r->kind = LK_INSPECT;
     r->lineno = e->lineno;
     int rc = ev_status(e, lk_send(&e->lk, r));
     if (rc != ST_OK)
         return rc;
     Heapd__Response *resp;
-    rc = ev_status(e, lk_wait(&e->lk, &resp));
-    if (rc != ST_OK)
+    if ((rc = ev_status(e, lk_wait(&e->lk, &resp))) != ST_OK)
         return rc;
-    if (!resp || resp->result_case != HEAPD__RESPONSE__RESULT_OBJECT) {
+    if (!resp || (int)resp->result_case != result_case) {
         hc_free(resp);
         return ev_raise(e, "SystemError",
-                        "heapctl: unexpected answer to an inspection");
+                        "heapctl: unexpected answer from heapd");
     }
+    *out = resp;
+    return ST_OK;
+}
+
+/* Inspect by depth (target 0) or id (target 1); repr and str up to 1 MiB. */
+static int inspect_target(ev_session *e, int target, uint32_t depth,
+                          uint64_t id, unsigned what, Heapd__ObjectInfo **out)
+{
+    lk_req r;
+    memset(&r, 0, sizeof r);
+    r.kind = LK_INSPECT;
+    r.target = target;
+    r.depth = depth;
+    r.obj = id;
+    r.what = what;
+    r.repr_limit = 1u << 20;
+    Heapd__Response *resp;
+    *out = NULL;
+    int rc = ev_ask(e, &r, HEAPD__RESPONSE__RESULT_OBJECT, &resp);
+    if (rc != ST_OK)
+        return rc;
     *out = resp->object;
     resp->object = NULL;
     resp->result_case = HEAPD__RESPONSE__RESULT__NOT_SET;
@@ -517,25 +536,13 @@ static int inspect_req(ev_session *e, lk_req *r, Heapd__ObjectInfo **out)
 int ev_inspect(ev_session *e, uint32_t depth, unsigned what,
                Heapd__ObjectInfo **out)
 {
-    lk_req r;
-    memset(&r, 0, sizeof r);
-    r.target = 0;
-    r.depth = depth;
-    r.what = what;
-    r.repr_limit = 1u << 20;
-    return inspect_req(e, &r, out);
+    return inspect_target(e, 0, depth, 0, what, out);
 }
 
 int ev_inspect_id(ev_session *e, uint64_t id, unsigned what,
                   Heapd__ObjectInfo **out)
 {
-    lk_req r;
-    memset(&r, 0, sizeof r);
-    r.target = 1;
-    r.obj = id;
-    r.what = what;
-    r.repr_limit = 1u << 20;
-    return inspect_req(e, &r, out);
+    return inspect_target(e, 1, 0, id, what, out);
 }
 
 int ev_pop(ev_session *e)

@@ -156,6 +156,9 @@ int ev_raise(ev_session *e, const char *type, const char *fmt, ...)
 int ev_status(ev_session *e, int lkrc);
 /* Waits for everything sent; ST_EXC if something failed. */
 int ev_sync(ev_session *e);
+/* Sends r and waits for its answer, which must be of result_case (a
+ * Heapd__Response result case); *out is the caller's, freed with hc_free. */
+int ev_ask(ev_session *e, lk_req *r, int result_case, Heapd__Response **out);
 /* Reads the object at depth d of the stack (after a sync). */
 int ev_inspect(ev_session *e, uint32_t depth, unsigned what,
                Heapd__ObjectInfo **out);

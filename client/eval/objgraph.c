@@ -347,21 +347,10 @@ static int show_graph(ev_session *e, bool back, val *a, uint32_t npos,
     r.backrefs = back;
     r.max_depth = (uint32_t)(max_depth < 0 ? 0 : max_depth);
     r.fanout = (uint32_t)(too_many < 0 ? 0 : too_many);
-    r.lineno = e->lineno;
-    if ((rc = ev_status(e, lk_send(&e->lk, &r)))) {
-        free(fname);
-        return rc;
-    }
     Heapd__Response *resp;
-    if ((rc = ev_status(e, lk_wait(&e->lk, &resp)))) {
+    if ((rc = ev_ask(e, &r, HEAPD__RESPONSE__RESULT_GRAPH, &resp))) {
         free(fname);
         return rc;
-    }
-    if (!resp || resp->result_case != HEAPD__RESPONSE__RESULT_GRAPH) {
-        hc_free(resp);
-        free(fname);
-        return ev_raise(e, "SystemError",
-                        "heapctl: unexpected answer to a walk");
     }
     char tmp[64];
     if (!fname) {
@@ -512,18 +501,10 @@ static int backref_chain(ev_session *e, val *a, uint32_t npos, const char **kw,
     r.nroots = 1;
     r.backrefs = true;
     r.max_depth = (uint32_t)(max_depth < 0 ? 0 : max_depth);
-    r.lineno = e->lineno;
-    Heapd__Response *resp = NULL;
-    if ((rc = ev_status(e, lk_send(&e->lk, &r))) ||
-        (rc = ev_status(e, lk_wait(&e->lk, &resp)))) {
+    Heapd__Response *resp;
+    if ((rc = ev_ask(e, &r, HEAPD__RESPONSE__RESULT_GRAPH, &resp))) {
         val_clear(&pred);
         return rc;
-    }
-    if (!resp || resp->result_case != HEAPD__RESPONSE__RESULT_GRAPH) {
-        hc_free(resp);
-        val_clear(&pred);
-        return ev_raise(e, "SystemError",
-                        "heapctl: unexpected answer to a walk");
     }
     Heapd__Graph *g = resp->graph;
     size_t found = SIZE_MAX;
